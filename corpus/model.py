@@ -20,7 +20,7 @@ class Instrument:
     id: str
     title: str
     short_title: str
-    kind: str  # treaty | protocol | regional-law | national-law | soft-law-manual | un-report
+    kind: str  # treaty | protocol | regional-law | national-law | soft-law-manual | un-report | document (a user's file)
     jurisdiction: str
     language: str  # ISO 639-1: en, ar, ja, th
     adopted: date | None

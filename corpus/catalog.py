@@ -1,0 +1,155 @@
+"""The instrument catalogue: ``catalog.toml`` loaded into validated ``Instrument``s.
+
+Entries are validated when a catalogue is built (from the file or by ``add``), so that every later
+lookup can trust them; errors name the entry id and the field, because the file is edited by hand.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+
+from corpus.errors import CatalogError, InvalidInput, UnknownInstrument
+from corpus.model import Instrument
+
+DEFAULT_PATH = Path(__file__).with_name("catalog.toml")
+
+KINDS = ("treaty", "protocol", "regional-law", "national-law", "soft-law-manual", "un-report", "document")
+STATUSES = ("in-force", "not-yet-in-force", "amended", "repealed", "not-applicable")
+UNITS = ("article", "section", "rule", "paragraph", "part")
+LANGUAGES = ("en", "ar", "ja", "th")
+FORMATS = ("markdown", "text", "html", "pdf")
+FILTER_FIELDS = ("binding", "jurisdiction", "kind", "language", "status", "unit")
+
+_FIELDS = {f.name for f in fields(Instrument)}
+_REQUIRED = ("id", "file", "format", "title", "short_title", "citation", "kind", "jurisdiction", "language",
+             "binding", "status", "unit", "official_url")
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CHOICES = {"kind": KINDS, "status": STATUSES, "unit": UNITS, "language": LANGUAGES}
+
+
+def _fail(entry_id: str, field: str, problem: str) -> CatalogError:
+    return CatalogError(f"catalogue entry {entry_id!r}, field {field!r}: {problem}")
+
+
+def _fold(name: str) -> str:
+    """Key under which two spellings of a name count as the same (case and spacing ignored)."""
+    return " ".join(name.casefold().split())
+
+
+def _check(inst: Instrument) -> None:
+    """Checks that hold for every instrument, from the file or added by a user."""
+    if not _ID.fullmatch(inst.id):
+        raise _fail(inst.id, "id", "use lowercase letters, digits and hyphens (it is part of provision ids)")
+    for name in ("title", "citation"):
+        if not getattr(inst, name).strip():
+            raise _fail(inst.id, name, "must not be empty")
+    for name, valid in _CHOICES.items():
+        if getattr(inst, name) not in valid:
+            raise _fail(inst.id, name, f"{getattr(inst, name)!r} is not one of {', '.join(valid)}")
+    if inst.format and inst.format not in FORMATS:
+        raise _fail(inst.id, "format", f"{inst.format!r} is not one of {', '.join(FORMATS)}")
+
+
+def _entry(raw: dict, position: int) -> Instrument:
+    """One ``[[instrument]]`` table → Instrument, with types checked field by field."""
+    entry_id = raw.get("id") if isinstance(raw.get("id"), str) else f"#{position}"
+    unknown = sorted(set(raw) - _FIELDS)
+    if unknown:
+        raise _fail(entry_id, unknown[0], f"unknown field; valid fields: {', '.join(sorted(_FIELDS))}")
+    for name in _REQUIRED:
+        if name not in raw:
+            raise _fail(entry_id, name, "missing")
+    values = {"adopted": None, **raw}
+    for name, value in raw.items():
+        if name == "binding":
+            if not isinstance(value, bool):
+                raise _fail(entry_id, name, f"{value!r} is not true or false")
+        elif name == "adopted":
+            values[name] = _date(entry_id, value)
+        elif name == "aliases":
+            if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
+                raise _fail(entry_id, name, "must be a list of non-empty strings")
+            values[name] = tuple(value)
+        elif not isinstance(value, str):
+            raise _fail(entry_id, name, f"{value!r} is not a string")
+    return Instrument(**values)
+
+
+def _date(entry_id: str, value: object) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _fail(entry_id, "adopted", f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+class Catalog:
+    """An immutable, ordered set of instruments; ``add`` returns a new catalogue."""
+
+    __slots__ = ("_by_id",)
+
+    def __init__(self, instruments: Iterable[Instrument]):
+        by_id: dict[str, Instrument] = {}
+        owners: dict[str, str] = {}  # folded alias or short title → instrument id
+        for inst in instruments:
+            _check(inst)
+            if inst.id in by_id:
+                raise _fail(inst.id, "id", "duplicate id")
+            by_id[inst.id] = inst
+            for name, field in [(inst.short_title, "short_title"), *((a, "aliases") for a in inst.aliases)]:
+                owner = owners.setdefault(_fold(name), inst.id)
+                if owner != inst.id:
+                    raise _fail(inst.id, field, f"{name!r} is already a name of {owner!r}")
+        self._by_id = MappingProxyType(by_id)
+
+    def __iter__(self) -> Iterator[Instrument]:
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, instrument_id: object) -> bool:
+        return instrument_id in self._by_id
+
+    def __repr__(self) -> str:
+        return f"Catalog({len(self)} instruments)"
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self._by_id)
+
+    def get(self, instrument_id: str) -> Instrument:
+        try:
+            return self._by_id[instrument_id]
+        except KeyError:
+            raise UnknownInstrument(instrument_id, self.ids) from None
+
+    def values(self, field: str) -> list:
+        """Distinct values of one field, sorted: the options of a search filter."""
+        if field not in FILTER_FIELDS:
+            raise InvalidInput(f"cannot list values of {field!r}; valid fields: {', '.join(FILTER_FIELDS)}")
+        return sorted({getattr(inst, field) for inst in self})
+
+    def add(self, instrument: Instrument) -> Catalog:
+        """A catalogue that also holds ``instrument`` (a user's own text, ingested under a new id)."""
+        return Catalog([*self, instrument])
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Read and validate the catalogue; raises CatalogError naming the bad entry and field."""
+    path = path or DEFAULT_PATH
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(f"{path}: {exc}") from exc
+    entries = data.get("instrument")
+    if not isinstance(entries, list) or not entries:
+        raise CatalogError(f"{path}: no [[instrument]] tables")
+    return Catalog(_entry(raw, n) for n, raw in enumerate(entries, start=1))

@@ -1,0 +1,243 @@
+"""The instrument catalogue: coverage of the corpus manifest, validation, lookups."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from corpus.catalog import Catalog, load_catalog
+from corpus.errors import CatalogError, InvalidInput, UnknownInstrument
+from corpus.model import Instrument
+from index.settings import Settings
+
+MANIFEST_FACTS = ("file", "format", "title", "short_title", "kind", "jurisdiction", "binding", "official_url")
+
+VALID_ENTRY = """
+[[instrument]]
+id = "{id}"
+file = "{id}.md"
+format = "markdown"
+title = "Test Act"
+short_title = "Test Act {id}"
+citation = "Test Act 2020"
+kind = "national-law"
+jurisdiction = "Testland"
+language = "en"
+adopted = 2020-01-31
+binding = true
+status = "in-force"
+unit = "section"
+official_url = "https://example.org/{id}"
+aliases = ["{id} alias"]
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def manifest() -> list[dict]:
+    return json.loads((Settings().corpus_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+def tallinn_copy() -> Instrument:
+    return Instrument(
+        id="tallinn-manual-2-copy", title="Tallinn Manual 2.0 (my copy)", short_title="Tallinn Manual 2.0",
+        kind="soft-law-manual", jurisdiction="international", language="en", adopted=None, binding=False,
+        status="not-applicable", official_url="", citation="Tallinn Manual 2.0", unit="rule",
+        aliases=("Tallinn Manual",),
+    )
+
+
+def test_catalogue_lists_every_manifest_entry_in_order(catalog: Catalog, manifest: list[dict]) -> None:
+    assert catalog.ids == tuple(entry["id"] for entry in manifest)
+    assert len(catalog) == 42
+
+
+def test_catalogue_facts_match_the_manifest(catalog: Catalog, manifest: list[dict]) -> None:
+    for entry in manifest:
+        inst = catalog.get(entry["id"])
+        assert {f: getattr(inst, f) for f in MANIFEST_FACTS} == {f: entry[f] for f in MANIFEST_FACTS}, entry["id"]
+        assert inst.adopted == (date.fromisoformat(entry["adopted"]) if entry["adopted"] else None)
+        assert inst.same_instrument_as == entry.get("same_instrument_as", "")
+
+
+def test_every_catalogue_file_is_in_the_corpus(catalog: Catalog) -> None:
+    missing = [inst.file for inst in catalog if not (Settings().corpus_dir / inst.file).is_file()]
+    assert missing == []
+
+
+def test_every_entry_has_a_citation_prefix_and_status_note(catalog: Catalog) -> None:
+    assert [i.id for i in catalog if not (i.citation and i.status_note)] == []
+
+
+def test_soft_law_is_non_binding_and_has_no_legal_status(catalog: Catalog) -> None:
+    assert {i.id for i in catalog if not i.binding} == {i.id for i in catalog if i.status == "not-applicable"}
+    soft_law = {"paris-call-2018", "israel-position-international-law-cyber-2020"}
+    assert {i.id for i in catalog if not i.binding} == soft_law
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "language", "unit", "citation"),
+    [
+        ("budapest-convention", "en", "article", "Convention on Cybercrime (ETS No. 185)"),
+        ("us-cfaa-18usc1030", "en", "section", "18 U.S.C."),
+        ("us-cisa-2015-6usc1501", "en", "section", "6 U.S.C."),
+        ("kenya-computer-misuse-cybercrimes-act-2018", "en", "section",
+         "Computer Misuse and Cybercrimes Act 2018 (Kenya)"),
+        ("japan-unauthorized-computer-access-act-1999-ja", "ja", "article",
+         "Act on Prohibition of Unauthorized Computer Access (Japan, Act No. 128 of 1999)"),
+        ("saudi-anti-cyber-crime-law-2007-ar", "ar", "article",
+         "Anti-Cyber Crime Law (Saudi Arabia, Royal Decree No. M/17 of 8/3/1428H)"),
+        ("thailand-cybersecurity-act-2019-th", "th", "section", "Cybersecurity Act B.E. 2562 (2019) (Thailand)"),
+        ("paris-call-2018", "en", "paragraph", "Paris Call for Trust and Security in Cyberspace"),
+        ("israel-position-international-law-cyber-2020", "en", "part",
+         "Israel's Perspective on the Application of International Law to Cyber Operations (2020)"),
+        ("gdpr-2016-679", "en", "article", "Regulation (EU) 2016/679"),
+        ("canada-criminal-code-computer-offences", "en", "section", "Criminal Code (Canada)"),
+    ],
+)
+def test_entry_language_unit_and_citation(catalog: Catalog, instrument_id: str, language: str, unit: str,
+                                          citation: str) -> None:
+    inst = catalog.get(instrument_id)
+    assert (inst.language, inst.unit, inst.citation) == (language, unit, citation)
+
+
+def test_cyber_resilience_act_notes_when_it_applies(catalog: Catalog) -> None:
+    assert "11 December 2027" in catalog.get("eu-cyber-resilience-act-2024-2847").status_note
+
+
+def test_instrument_without_an_adoption_date_has_none(catalog: Catalog) -> None:
+    assert catalog.get("us-10usc-ch19-military-cyber-operations").adopted is None
+
+
+def test_aliases_are_unique_across_the_catalogue(catalog: Catalog) -> None:
+    owners: dict[str, set[str]] = {}
+    for inst in catalog:
+        for alias in inst.aliases:
+            owners.setdefault(" ".join(alias.casefold().split()), set()).add(inst.id)
+    assert {a: ids for a, ids in owners.items() if len(ids) > 1} == {}
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "alias"),
+    [("budapest-convention", "Budapest"), ("gdpr-2016-679", "GDPR"), ("eu-nis2-directive-2022-2555", "NIS 2"),
+     ("us-cfaa-18usc1030", "CFAA"), ("un-charter", "UN Charter"), ("eu-dora-2022-2554", "DORA"),
+     ("eu-cyber-resilience-act-2024-2847", "Cyber Resilience Act"), ("echr-1950", "ECHR"), ("iccpr-1966", "ICCPR"),
+     ("geneva-additional-protocol-i-1977", "AP I"), ("vienna-convention-law-of-treaties-1969", "VCLT")],
+)
+def test_common_names_are_aliases(catalog: Catalog, instrument_id: str, alias: str) -> None:
+    assert alias in catalog.get(instrument_id).aliases
+
+
+def test_get_of_unknown_id_lists_the_valid_ids(catalog: Catalog) -> None:
+    with pytest.raises(UnknownInstrument) as err:
+        catalog.get("budapest")
+    assert "'budapest'" in str(err.value)
+    assert "budapest-convention" in str(err.value) and "gdpr-2016-679" in str(err.value)
+
+
+def test_contains_and_iteration_follow_the_file(catalog: Catalog) -> None:
+    assert "gdpr-2016-679" in catalog and "gdpr" not in catalog
+    assert [inst.id for inst in catalog] == list(catalog.ids)
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"),
+    [("language", ["ar", "en", "ja", "th"]),
+     ("status", ["amended", "in-force", "not-applicable"]),
+     ("kind", ["national-law", "protocol", "regional-law", "soft-law-manual", "treaty"]),
+     ("unit", ["article", "paragraph", "part", "section"])],
+)
+def test_values_are_sorted_and_distinct(catalog: Catalog, field: str, expected: list[str]) -> None:
+    assert catalog.values(field) == expected
+
+
+def test_jurisdiction_values_for_the_filter(catalog: Catalog) -> None:
+    jurisdictions = catalog.values("jurisdiction")
+    assert jurisdictions == sorted(set(jurisdictions))
+    assert {"EU", "US", "Council of Europe", "Kenya", "international"} <= set(jurisdictions)
+
+
+def test_values_of_an_unfilterable_field_names_the_valid_ones(catalog: Catalog) -> None:
+    with pytest.raises(InvalidInput, match="title.*valid fields: binding, jurisdiction"):
+        catalog.values("title")
+
+
+def test_add_returns_a_new_catalogue_and_leaves_the_old_one(catalog: Catalog) -> None:
+    bigger = catalog.add(tallinn_copy())
+    assert bigger.get("tallinn-manual-2-copy").unit == "rule"
+    assert len(bigger) == len(catalog) + 1 and bigger.ids[-1] == "tallinn-manual-2-copy"
+    assert "tallinn-manual-2-copy" not in catalog
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [(dict(id="gdpr-2016-679"), "'gdpr-2016-679', field 'id': duplicate id"),
+     (dict(aliases=("GDPR",)), "field 'aliases': 'GDPR' is already a name of 'gdpr-2016-679'"),
+     (dict(kind="novel"), "field 'kind': 'novel' is not one of treaty"),
+     (dict(id="Tallinn/Manual"), "'Tallinn/Manual', field 'id'")],
+)
+def test_add_validates_the_new_instrument(catalog: Catalog, change: dict, message: str) -> None:
+    with pytest.raises(CatalogError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        catalog.add(replace(tallinn_copy(), **change))
+
+
+def write_catalog(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "catalog.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_valid_file_loads(tmp_path: Path) -> None:
+    loaded = load_catalog(write_catalog(tmp_path, VALID_ENTRY.format(id="a") + VALID_ENTRY.format(id="b")))
+    assert loaded.ids == ("a", "b")
+    assert loaded.get("a").adopted == date(2020, 1, 31)
+    assert loaded.get("a").aliases == ("a alias",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [('kind = "national-law"', 'kind = "statute"', "kind"),
+     ('status = "in-force"', 'status = "valid"', "status"),
+     ('unit = "section"', 'unit = "chapter"', "unit"),
+     ('language = "en"', 'language = "english"', "language"),
+     ('format = "markdown"', 'format = "docx"', "format"),
+     ("adopted = 2020-01-31", 'adopted = "31 January 2020"', "adopted"),
+     ("binding = true", 'binding = "yes"', "binding"),
+     ('citation = "Test Act 2020"\n', "", "citation"),
+     ('title = "Test Act"', 'title = "Test Act"\ntitel = "typo"', "titel"),
+     ('aliases = ["b alias"]', 'aliases = "b alias"', "aliases"),
+     ('short_title = "Test Act b"', 'short_title = "Test Act a"', "short_title"),
+     ('aliases = ["b alias"]', 'aliases = ["A  ALIAS"]', "aliases")],
+)
+def test_broken_entry_names_the_entry_and_field(tmp_path: Path, old: str, new: str, field: str) -> None:
+    second = VALID_ENTRY.format(id="b")
+    assert old in second
+    path = write_catalog(tmp_path, VALID_ENTRY.format(id="a") + second.replace(old, new))
+    with pytest.raises(CatalogError, match=f"entry 'b', field '{field}'"):
+        load_catalog(path)
+
+
+def test_duplicate_id_is_rejected(tmp_path: Path) -> None:
+    with pytest.raises(CatalogError, match="entry 'a', field 'id': duplicate id"):
+        load_catalog(write_catalog(tmp_path, VALID_ENTRY.format(id="a") * 2))
+
+
+def test_entry_without_id_is_named_by_position(tmp_path: Path) -> None:
+    text = VALID_ENTRY.format(id="a") + VALID_ENTRY.format(id="b").replace('id = "b"\n', "")
+    with pytest.raises(CatalogError, match="entry '#2', field 'id': missing"):
+        load_catalog(write_catalog(tmp_path, text))
+
+
+@pytest.mark.parametrize("text", ["[[instrument]]\nid = ", "title = 'no tables'\n"])
+def test_unreadable_or_empty_file_names_the_file(tmp_path: Path, text: str) -> None:
+    path = write_catalog(tmp_path, text)
+    with pytest.raises(CatalogError, match="catalog.toml"):
+        load_catalog(path)
