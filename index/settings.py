@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,9 +30,27 @@ class Settings(BaseSettings):
     model: str = Field("", description="sentence-transformers model name or path; empty: the bundled MiniLM")
     api_key: str | None = Field(None, description="key required by the API's write endpoints")
     embed_batch_size: int = Field(32, ge=1, le=1024)
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="dense model runtime: sentence-transformers on torch, or ONNX Runtime with the model exported "
+        "once under cache_dir (fp32: same vectors, faster; int8: fastest, cosine ~0.98 to fp32); falls back to torch",
+    )
     max_query_chars: int = Field(1000, ge=10)
     max_k: int = Field(100, ge=1)
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; none by default")
+    fusion: Literal["rrf", "minmax", "zscore", "native"] = Field(
+        "rrf",
+        description="hybrid fusion: weighted reciprocal rank (rrf), min-max or z-score normalised scores, "
+        "or Qdrant's own weighted RRF over prefetches (native)",
+    )
+    dense_weight: float = Field(0.5, ge=0, le=1, description="weight of the dense list in fusion; sparse gets 1 - w")
+    rrf_k: int = Field(60, ge=1, description="rank offset k of reciprocal rank fusion")
+    candidates: int = Field(50, ge=1, le=1000, description="passages fetched from each of dense and sparse before fusion")
+    bm25_k1: float = Field(1.2, ge=0, description="BM25 term-frequency saturation; the next ingest re-encodes every passage")
+    bm25_b: float = Field(0.75, ge=0, le=1, description="BM25 length normalisation; the next ingest re-encodes every passage")
+    bm25_avg_len: float = Field(
+        120.0, gt=0, description="average passage length in tokens (≈ the corpus's) that BM25 normalises against"
+    )
 
     @cached_property
     def model_path(self) -> str:

@@ -1,0 +1,66 @@
+"""The FastAPI app: routes, error mapping, the page, and the Searcher's life cycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.routes import health, instruments, page, provisions, search
+from corpus.catalog import Catalog, load_catalog
+from corpus.errors import StoreLocked, StoreUnavailable
+from index.search import Searcher
+from index.settings import Settings
+
+log = logging.getLogger("cyberlex.api")
+
+
+def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Catalog | None = None) -> FastAPI:
+    """An injected Searcher is used as is and left open: its owner closes it. Without one, the app opens
+    the store the settings name at start-up, warms the model up, and closes both at shutdown. A store
+    that cannot be opened (locked by an ingest, server down) does not stop the app: every route that
+    needs it answers 503 with the reason, so the page can say what is wrong."""
+    catalog = catalog if catalog is not None else load_catalog()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if searcher is not None:
+            yield
+            return
+        try:
+            opened = Searcher(settings, catalog=catalog)
+        except (StoreUnavailable, StoreLocked) as exc:
+            log.error("the index could not be opened: %s", exc)
+            app.state.unavailable = str(exc)
+            yield
+            return
+        try:
+            opened.warm_up()
+            app.state.searcher = opened
+            yield
+        finally:
+            app.state.searcher = None
+            opened.close()
+
+    app = FastAPI(
+        title="cyberlex",
+        summary="Cited-passage search over cyber-law texts: provision text with a pinpoint citation, never prose.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.catalog = catalog
+    app.state.searcher = searcher
+    app.state.unavailable = "the index is not open yet"
+    errors.install(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"])
+    for module in (search, provisions, instruments, health, page):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    return app

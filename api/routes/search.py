@@ -1,0 +1,76 @@
+"""The search endpoint: checks every parameter against the settings and the catalogue, then asks the Searcher."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import InventoryDep, SearcherDep, SettingsDep
+from api.inventory import Inventory
+from api.models import ErrorOut, ResultOut, SearchOut
+from corpus.errors import InvalidInput
+from index.search import Filters
+from index.settings import Settings
+
+router = APIRouter(tags=["search"])
+
+Many = Annotated[list[str], Query(description="repeatable; a result matches any of the values")]
+
+
+def checked_query(q: str, settings: Settings) -> str:
+    query = q.strip()
+    if not query:
+        raise InvalidInput("q must not be empty: type a question, a topic or a citation")
+    if len(query) > settings.max_query_chars:
+        raise InvalidInput(f"q is {len(query)} characters long; the limit is {settings.max_query_chars}")
+    return query
+
+
+def checked_k(k: int, settings: Settings) -> int:
+    if not 1 <= k <= settings.max_k:
+        raise InvalidInput(f"k must be between 1 and {settings.max_k}, got {k}")
+    return k
+
+
+def checked_values(inventory: Inventory, field: str, given: list[str]) -> tuple[str, ...]:
+    """Each value must be one an instrument has; matched case-insensitively, returned as catalogued."""
+    valid = inventory.values(field)
+    by_folded = {v.casefold(): v for v in valid}
+    unknown = [v for v in given if v.casefold() not in by_folded]
+    if unknown:
+        raise InvalidInput(f"unknown {field} {', '.join(map(repr, unknown))}; valid values: {', '.join(sorted(valid))}")
+    return tuple(by_folded[v.casefold()] for v in given)
+
+
+@router.get("/search", responses={422: {"model": ErrorOut}, 503: {"model": ErrorOut}})
+def search(
+    searcher: SearcherDep,
+    inventory: InventoryDep,
+    settings: SettingsDep,
+    q: Annotated[str, Query(description="a question, a topic or a citation (`Budapest art. 29`)")],
+    k: Annotated[int, Query(description="how many results; 1 to Settings.max_k")] = 10,
+    instrument: Many = [],
+    jurisdiction: Many = [],
+    kind: Many = [],
+    language: Many = [],
+    status: Many = [],
+    binding: bool | None = None,
+    mode: Literal["hybrid", "dense", "sparse"] = "hybrid",
+) -> SearchOut:
+    """Cited passages in rank order; a typed citation puts its provision first (`via: "citation"`).
+
+    A plain `def`: inference is CPU-bound, so FastAPI runs it in the threadpool, off the event loop.
+    """
+    query = checked_query(q, settings)
+    k = checked_k(k, settings)
+    filters = Filters(
+        instrument=checked_values(inventory, "instrument", instrument),
+        jurisdiction=checked_values(inventory, "jurisdiction", jurisdiction),
+        kind=checked_values(inventory, "kind", kind),
+        language=checked_values(inventory, "language", language),
+        status=checked_values(inventory, "status", status),
+        binding=binding,
+    )
+    hits = searcher.search(query, k=k, filters=filters, mode=mode)
+    return SearchOut(query=query, results=[ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in hits])

@@ -1,0 +1,438 @@
+"use strict";
+// The adviser's page. Every view is a URL, so it can be bookmarked and shared:
+//   /?q=…&jurisdiction=…   a search and its results        /p/{provision id}   one provision in full
+// Text from the index only ever enters the DOM as text nodes (never innerHTML): it is escaped by
+// construction, and highlighting wraps the matched parts of that text in <mark> elements.
+
+const FILTERS = ["jurisdiction", "kind", "binding", "instrument", "language", "status"];
+const PASSED_ON = ["q", "k", "mode", ...FILTERS];
+const LANGUAGES = { en: "English", ar: "Arabic", ja: "Japanese", th: "Thai" };
+const UNIT_NAMES = { art: "Art.", s: "s.", rule: "Rule", recital: "Recital", annex: "Annex", para: "Para.", part: "Part" };
+const STOPWORDS = new Set(
+  ("a an and any are as at be by can do does for from has have how if in into is it its may must not of on or " +
+   "shall should that the their them there these this those to under was what when where which who with within " +
+   "without art arts article articles sec section sections para paragraph").split(" ")
+);
+const LONG_PASSAGE = 900; // characters; longer passages start folded
+
+const form = document.getElementById("search");
+const queryBox = document.getElementById("q");
+const main = document.getElementById("main");
+const statusBox = document.getElementById("status");
+let latest = 0; // the newest view asked for; answers to older requests are dropped
+
+// ---- small DOM and API helpers -------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") node.className = value;
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false || child === "") continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+async function api(path) {
+  let response;
+  try {
+    response = await fetch(path, { headers: { Accept: "application/json" } });
+  } catch (_) {
+    throw new Error("the server could not be reached; check your connection and try again");
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new Error(body && typeof body.detail === "string" ? body.detail : `the server answered ${response.status}`);
+  }
+  return body;
+}
+
+/** Replaces the main view; falsy children (optional parts) are left out. */
+function show(...children) {
+  main.replaceChildren(...children.filter(Boolean));
+}
+
+function setStatus(message, kind = "") {
+  statusBox.textContent = message;
+  statusBox.className = `status ${kind}`.trim();
+}
+
+const human = (value) => (value || "").replace(/-/g, " ");
+const languageName = (code) => LANGUAGES[code] || code || "";
+const encodedId = (id) => id.split("/").map(encodeURIComponent).join("/");
+const provisionHref = (id) => `/p/${encodedId(id)}`;
+const unitOf = (id) => id.split("/").slice(0, 2).join("/"); // INSTRUMENT_ID "/" UNIT, the id grammar's head
+const navLink = (href, ...children) => el("a", { href, "data-nav": true }, ...children);
+
+/** "budapest-convention/art-29/3" → "Art. 29(3)": a readable name for a provision we only know by id. */
+function unitName(id, instrumentId) {
+  const [unit, ...sub] = id.slice(instrumentId.length + 1).split("/");
+  if (unit === "preamble") return "Preamble";
+  const [, prefix, number] = unit.match(/^([a-z]+)-(.+)$/) || [null, "", unit];
+  const name = UNIT_NAMES[prefix] ? `${UNIT_NAMES[prefix]} ${number}` : unit;
+  return name + sub.map((s) => `(${s})`).join("");
+}
+
+// ---- highlighting ------------------------------------------------------------------------
+
+function queryTerms(query) {
+  const words = query.toLocaleLowerCase().split(/[^\p{L}\p{N}\p{M}]+/u);
+  const terms = words.filter((w) => w && !STOPWORDS.has(w) && (w.length > 2 || /\p{N}/u.test(w)));
+  return [...new Set(terms)].sort((a, b) => b.length - a.length);
+}
+
+/** A crude stem, so that "preservation" also marks "preserve" and "preserved"; never shorter than 4 letters. */
+function stem(term) {
+  const cut = term.replace(/(ations?|itions?|ions?|ings?|ments?|ed|es|e|s)$/u, "");
+  return cut.length >= 4 ? cut : term;
+}
+
+/** One regex for all terms. In scripts written with spaces a term marks the whole word its stem begins
+ * ("art" never inside "party"); in Thai, Chinese and Japanese it marks the term itself. */
+function termPattern(terms) {
+  if (!terms.length) return null;
+  const unspaced = /[\p{Script=Thai}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const parts = terms.map((t) => (unspaced.test(t) ? escape(t) : `(?<![\\p{L}\\p{N}])${escape(stem(t))}[\\p{L}\\p{N}]*`));
+  return new RegExp(`(${parts.join("|")})`, "giu");
+}
+
+/** The text as nodes, matches wrapped in <mark>: split() with one capture group puts matches at odd indices. */
+function highlighted(text, pattern) {
+  if (!pattern) return [text];
+  return text.split(pattern).map((part, i) => (i % 2 ? el("mark", {}, part) : part));
+}
+
+// ---- copying a citation ------------------------------------------------------------------
+
+async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch (_) {
+      // permission refused: fall back to the selection below
+    }
+  }
+  const area = el("textarea", { readonly: true, class: "offscreen", "aria-hidden": "true", tabindex: "-1" });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  let copied = false;
+  try {
+    copied = document.execCommand("copy");
+  } catch (_) {
+    copied = false;
+  }
+  area.remove();
+  return copied;
+}
+
+function copyButton(citation) {
+  const button = el("button", { type: "button", class: "copy secondary", "aria-label": `Copy citation: ${citation}` }, "Copy citation");
+  button.addEventListener("click", async () => {
+    const copied = await copyText(citation);
+    button.textContent = copied ? "Copied ✓" : "Copy failed";
+    setStatus(copied ? `Copied “${citation}” to the clipboard.` : "Could not copy: select the citation and copy it by hand.");
+    setTimeout(() => (button.textContent = "Copy citation"), 2500);
+  });
+  return button;
+}
+
+// ---- the catalogue (filters, intro) ------------------------------------------------------
+
+let catalogue = [];
+
+function fillSelect(name, options) {
+  const select = form.elements[name];
+  select.replaceChildren(el("option", { value: "" }, "Any"), ...options.map(([value, label]) => el("option", { value }, label)));
+}
+
+/** The options of a filter: values of the instruments the index holds, so that no option finds nothing. */
+function distinct(instruments, field, label = (v) => v) {
+  const values = [...new Set(instruments.map((i) => i[field]).filter(Boolean))];
+  return values.map((v) => [v, label(v)]).sort((a, b) => a[1].localeCompare(b[1]));
+}
+
+async function loadCatalogue() {
+  try {
+    catalogue = await api("/instruments");
+  } catch (err) {
+    setStatus(`Filters are unavailable: ${err.message}`, "error");
+    return;
+  }
+  const indexed = catalogue.filter((i) => i.passages > 0);
+  fillSelect("jurisdiction", distinct(indexed, "jurisdiction"));
+  fillSelect("kind", distinct(indexed, "kind", human));
+  fillSelect("language", distinct(indexed, "language", languageName));
+  fillSelect("status", distinct(indexed, "status", human));
+  fillSelect("instrument", indexed.map((i) => [i.id, `${i.short_title} (${i.jurisdiction})`]).sort((a, b) => a[1].localeCompare(b[1])));
+}
+
+// ---- the search form and the URL --------------------------------------------------------
+
+/** Sets the form from the URL; a value the drop-down lacks is added, so the form shows what is searched. */
+function fillForm(params) {
+  queryBox.value = params.get("q") || "";
+  for (const name of FILTERS) {
+    const select = form.elements[name];
+    const value = params.get(name) || "";
+    if (value && ![...select.options].some((o) => o.value === value)) select.append(el("option", { value }, value));
+    select.value = value;
+  }
+}
+
+function activeFilters(params) {
+  const labels = { binding: (v) => (v === "true" ? "binding" : "not binding"), instrument: instrumentName, language: languageName };
+  return FILTERS.filter((n) => params.get(n)).map((n) => `${n}: ${(labels[n] || human)(params.get(n))}`);
+}
+
+function instrumentName(id) {
+  const found = catalogue.find((i) => i.id === id);
+  return found ? found.short_title : id;
+}
+
+function navigate(url) {
+  if (url !== location.pathname + location.search) history.pushState(null, "", url);
+  route();
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const q = queryBox.value.trim();
+  if (!q) {
+    setStatus("Type a question, a topic or a citation, then search.", "error");
+    queryBox.focus();
+    return;
+  }
+  const params = new URLSearchParams({ q });
+  for (const name of FILTERS) if (form.elements[name].value) params.set(name, form.elements[name].value);
+  navigate(`/?${params}`);
+});
+
+document.getElementById("clear-filters").addEventListener("click", () => {
+  for (const name of FILTERS) form.elements[name].value = "";
+  setStatus("Filters cleared; search again to apply.");
+});
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-nav]");
+  if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  navigate(link.getAttribute("href"));
+});
+
+document.addEventListener("keydown", (event) => {
+  const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+  if (event.key === "/" && !typing) {
+    event.preventDefault();
+    queryBox.focus();
+  }
+});
+
+window.addEventListener("popstate", route);
+
+// ---- views -----------------------------------------------------------------------------
+
+function instrumentFacts(inst) {
+  const facts = [human(inst.kind), inst.jurisdiction, human(inst.status), inst.binding ? "binding" : "not binding"];
+  return [el("span", { class: "instrument-title" }, inst.title), " · ", facts.filter(Boolean).join(" · ")];
+}
+
+function passageBlock(text, pattern, language) {
+  const quote = el("blockquote", { class: "passage", lang: language, dir: "auto" }, highlighted(text, pattern));
+  if (text.length <= LONG_PASSAGE) return [quote];
+  quote.classList.add("folded");
+  const toggle = el("button", { type: "button", class: "link-button", "aria-expanded": "false" }, "Show the whole passage");
+  toggle.addEventListener("click", () => {
+    const folded = quote.classList.toggle("folded");
+    toggle.setAttribute("aria-expanded", String(!folded));
+    toggle.textContent = folded ? "Show the whole passage" : "Show less";
+  });
+  return [quote, toggle];
+}
+
+function resultItem(result, pattern) {
+  const href = provisionHref(result.provision_id);
+  return el("li", { class: "result" },
+    el("h2", { class: "citation" }, navLink(href, result.citation)),
+    result.heading && el("p", { class: "heading" }, result.heading),
+    el("p", { class: "facts" }, instrumentFacts(result.instrument)),
+    result.path.length > 0 && el("p", { class: "path" }, result.path.join(" › ")),
+    passageBlock(result.text, pattern, result.instrument.language),
+    el("div", { class: "actions" },
+      copyButton(result.citation),
+      navLink(provisionHref(unitOf(result.provision_id)), "Full provision", el("span", { class: "visually-hidden" }, ` of ${result.citation}`)),
+      result.page && el("span", { class: "page" }, `page ${result.page} of the source`),
+      result.via === "citation" && el("span", { class: "badge" }, "cited in your query")));
+}
+
+function breadcrumb(view) {
+  const inst = view.instrument;
+  return el("nav", { class: "breadcrumb", "aria-label": "Place in the instrument" },
+    el("ol", {},
+      el("li", {}, inst.short_title || inst.title),
+      view.path.map((part) => el("li", {}, part)),
+      el("li", { "aria-current": "page" }, view.label)));
+}
+
+function neighbours(view) {
+  if (!view.previous_id && !view.next_id) return null;
+  const inst = view.instrument;
+  const link = (id, rel, text) => id && el("a", { href: provisionHref(id), "data-nav": true, rel }, text(unitName(id, inst.id)));
+  return el("nav", { class: "neighbours", "aria-label": "Neighbouring provisions" },
+    link(view.previous_id, "prev", (name) => `← Previous: ${name}`) || el("span"),
+    link(view.next_id, "next", (name) => `Next: ${name} →`));
+}
+
+function catalogueEntry(inst) {
+  const official = /^https?:\/\//.test(inst.official_url)
+    ? el("a", { href: inst.official_url, rel: "noopener noreferrer" }, "Official text ↗")
+    : inst.official_url;
+  const rows = [
+    ["Title", inst.title],
+    ["Cited as", inst.citation],
+    ["Kind", human(inst.kind)],
+    ["Jurisdiction", inst.jurisdiction],
+    ["Binding", inst.binding ? "Yes" : "No"],
+    ["Status", [human(inst.status), inst.status_note && ` — ${inst.status_note}`]],
+    ["Language", languageName(inst.language)],
+    ["Adopted", inst.adopted],
+    ["Source", official],
+  ];
+  return el("aside", { class: "catalogue", "aria-labelledby": "catalogue-title" },
+    el("h2", { id: "catalogue-title" }, inst.short_title || "Instrument"),
+    el("dl", {}, rows.filter(([, value]) => value && (!Array.isArray(value) || value[0])).map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
+}
+
+/** A provision in full; `level` is its heading level (1 on its own page, 2 inside search results). */
+function provisionArticle(view, level) {
+  const whole = view.provision_id !== view.unit_id &&
+    el("p", { class: "part-of" }, "Part of ", navLink(provisionHref(view.unit_id), unitName(view.unit_id, view.instrument_id)), ".");
+  return el("article", { class: "provision" },
+    breadcrumb(view),
+    el(`h${level}`, { class: "provision-title" }, view.label, view.heading && ` — ${view.heading}`),
+    el("p", { class: "citation-line" }, el("span", { class: "citation-text" }, view.citation), copyButton(view.citation)),
+    whole,
+    el("div", { class: "provision-text", lang: view.instrument.language, dir: "auto" }, view.text),
+    neighbours(view));
+}
+
+function intro() {
+  const indexed = catalogue.filter((i) => i.passages > 0);
+  return el("section", { class: "intro" },
+    el("h1", {}, "Find the provision, with its citation"),
+    el("p", {}, "Ask in your own words (“who must report a significant incident, and when?”), name a topic, or type a citation. " +
+      "Results are the provisions themselves, quoted, each with a pinpoint citation you can copy."),
+    indexed.length > 0 && el("details", {},
+      el("summary", {}, `What the index holds: ${indexed.length} instruments`),
+      el("table", {},
+        el("thead", {}, el("tr", {}, ["Instrument", "Jurisdiction", "Kind", "Provisions"].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, indexed.map((i) => el("tr", {},
+          el("td", {}, i.short_title), el("td", {}, i.jurisdiction), el("td", {}, human(i.kind)), el("td", { class: "num" }, i.provisions)))))));
+}
+
+function failure(message, hint) {
+  return el("div", { class: "error-box", role: "alert" }, el("p", {}, el("strong", {}, message)), hint && el("p", {}, hint));
+}
+
+// ---- routing -----------------------------------------------------------------------------
+
+async function runSearch(params) {
+  const ticket = ++latest;
+  const q = params.get("q").trim();
+  document.title = `${q} — cyberlex`;
+  sessionStorage.setItem("lastSearch", location.pathname + location.search);
+  setStatus(`Searching for “${q}”…`);
+  const request = new URLSearchParams([...params].filter(([name, value]) => PASSED_ON.includes(name) && value));
+  let body;
+  try {
+    body = await api(`/search?${request}`);
+  } catch (err) {
+    if (ticket !== latest) return;
+    setStatus("The search failed.", "error");
+    show(failure(`The search failed: ${err.message}`, "Change the query or the filters and search again."));
+    return;
+  }
+  if (ticket !== latest) return;
+  const active = activeFilters(params);
+  if (!body.results.length) {
+    setStatus(`No results for “${q}”.`);
+    const withoutFilters = `/?${new URLSearchParams({ q })}`;
+    show(el("div", { class: "empty" },
+      el("p", {}, el("strong", {}, `No provision matches “${q}”`), active.length ? ` with ${active.join(", ")}.` : "."),
+      active.length
+        ? el("p", {}, "Try removing filters: ", navLink(withoutFilters, "search again without filters"), ".")
+        : el("p", {}, "Try other words, or a citation such as “GDPR art. 33”.")));
+    return;
+  }
+  const pattern = termPattern(queryTerms(q));
+  const [first, ...rest] = body.results;
+  const cited = first.via === "citation";
+  const count = body.results.length;
+  const filtered = active.length ? ` with ${active.join(", ")}` : "";
+  setStatus(cited
+    ? `The provision you cited, ${first.citation}, and ${rest.length} other passage${rest.length === 1 ? "" : "s"}${filtered}.`
+    : `${count} result${count === 1 ? "" : "s"} for “${q}”${filtered}.`);
+  const list = (results) => el("ol", { class: "results", "aria-label": "Results" }, results.map((r) => resultItem(r, pattern)));
+  const title = el("h1", { class: "visually-hidden" }, `Results for “${q}”`);
+  if (!cited) {
+    show(title, list(body.results));
+    return;
+  }
+  const panel = el("section", { class: "cited", "aria-label": "The provision you cited" }, el("p", { class: "kicker" }, "The provision you cited"));
+  show(title, panel, rest.length > 0 && el("h2", { class: "section-title" }, "Other passages"), rest.length > 0 && list(rest));
+  try {
+    const view = await api(`/provisions/${encodedId(first.provision_id)}`);
+    if (ticket !== latest) return;
+    panel.append(provisionArticle(view, 2), el("p", {}, navLink(provisionHref(view.provision_id), "Open this provision on its own page")));
+  } catch (_) {
+    panel.append(el("ol", { class: "results" }, resultItem(first, null)));
+  }
+}
+
+async function showProvision(id) {
+  const ticket = ++latest;
+  setStatus("Opening the provision…");
+  let view;
+  try {
+    view = await api(`/provisions/${encodedId(id)}`);
+  } catch (err) {
+    if (ticket !== latest) return;
+    setStatus("The provision could not be opened.", "error");
+    show(failure(`Could not open ${id}: ${err.message}`, "Check the id, or search for the provision instead."));
+    return;
+  }
+  if (ticket !== latest) return;
+  document.title = `${view.citation} — cyberlex`;
+  setStatus("");
+  const back = sessionStorage.getItem("lastSearch");
+  show(
+    back && el("p", { class: "back" }, navLink(back, "← Back to the results")),
+    el("div", { class: "provision-page" }, provisionArticle(view, 1), catalogueEntry(view.instrument)));
+  window.scrollTo(0, 0);
+  main.focus({ preventScroll: true });
+}
+
+function route() {
+  if (location.pathname.startsWith("/p/")) {
+    const id = location.pathname.slice(3).split("/").map(decodeURIComponent).join("/");
+    return showProvision(id);
+  }
+  const params = new URLSearchParams(location.search);
+  fillForm(params);
+  if (!(params.get("q") || "").trim()) {
+    latest++;
+    document.title = "cyberlex — cited provisions of cyber law";
+    setStatus("");
+    show(intro());
+    return;
+  }
+  return runSearch(params);
+}
+
+loadCatalogue().then(route);

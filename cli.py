@@ -1,0 +1,165 @@
+"""The ``cyberlex`` command: parses arguments and delegates; the work lives in ingest/, index/, api/ and evals/."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from corpus.errors import CyberlexError
+from index.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited-passage search over cyber-law texts.")
+
+Multi = Annotated[Optional[list[str]], typer.Option(help="repeatable")]
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="files or folders; default: the whole corpus")] = None,
+    instrument_id: Annotated[Optional[str], typer.Option(help="id for a single file (a catalogue id or a new one)")] = None,
+    title: Optional[str] = None,
+    unit: Annotated[Optional[str], typer.Option(help="article | section | rule | paragraph")] = None,
+    language: Optional[str] = None,
+    jurisdiction: Optional[str] = None,
+    kind: Optional[str] = None,
+) -> None:
+    """Ingest the corpus (or the given files) into the index; prints provisions found per instrument."""
+    from corpus.catalog import load_catalog
+    from index.indexer import Indexer
+    from index.store import open_store
+    from ingest.pipeline import ingest as run_ingest
+    from ingest.pipeline import resolve_sources
+
+    settings = Settings()
+    catalog = load_catalog()
+    try:
+        sources = resolve_sources(
+            catalog, settings.corpus_dir, paths or (), instrument_id,
+            title=title, unit=unit, language=language, jurisdiction=jurisdiction, kind=kind,
+        )
+        store = open_store(settings)
+    except CyberlexError as exc:
+        _fail(exc)
+    try:
+        indexer = Indexer(settings, store)
+
+        def show(instrument, parsed, change) -> None:
+            if parsed is None:
+                typer.echo(f"FAILED  {instrument.id}: {change}", err=True)
+            else:
+                typer.echo(f"{instrument.id:55} {len(parsed.provisions):5} provisions {len(parsed.passages):6} passages  {change}")
+
+        report = run_ingest(sources, indexer.index, show)
+    finally:
+        store.close()
+    typer.echo(
+        f"{len(report.provisions)} instruments, {sum(report.provisions.values())} provisions, "
+        f"{sum(report.passages.values())} passages; {len(report.failed)} failed"
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: str,
+    k: int = 10,
+    instrument: Multi = None,
+    jurisdiction: Multi = None,
+    kind: Multi = None,
+    language: Multi = None,
+    status: Multi = None,
+    binding: Optional[bool] = None,
+    mode: str = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object, results in rank order")] = False,
+) -> None:
+    """Search and print ranked provisions with citation, heading, score and text."""
+    from index.search import Filters, Searcher
+
+    settings = Settings()
+    filters = Filters(
+        instrument=tuple(instrument or ()), jurisdiction=tuple(jurisdiction or ()), kind=tuple(kind or ()),
+        language=tuple(language or ()), status=tuple(status or ()), binding=binding,
+    )
+    try:
+        searcher = Searcher(settings)
+        try:
+            searcher.warm_up()
+            hits = searcher.search(query, k=k, filters=filters, mode=mode)
+        finally:
+            searcher.close()
+    except CyberlexError as exc:
+        _fail(exc)
+    if as_json:
+        results = [
+            {
+                "provision_id": h.passage.provision_id, "citation": h.passage.citation, "label": h.passage.label,
+                "heading": h.passage.heading, "instrument_id": h.passage.instrument_id, "score": h.score,
+                "via": h.via, "path": list(h.passage.path), "page": h.passage.page, "text": h.passage.text,
+            }
+            for h in hits
+        ]
+        json.dump({"query": query, "results": results}, sys.stdout, ensure_ascii=False, indent=2)
+        typer.echo()
+        return
+    if not hits:
+        typer.echo("no results")
+    for rank, h in enumerate(hits, 1):
+        p = h.passage
+        typer.secho(f"{rank:2}. {p.citation}  [{p.provision_id}]  score {h.score:.4f} ({h.via})", bold=True)
+        if p.heading:
+            typer.echo(f"    {p.heading}")
+        typer.echo("    " + p.text[:600].replace("\n", "\n    ") + ("…" if len(p.text) > 600 else ""))
+
+
+@app.command("eval")
+def evaluate(
+    queries: Annotated[Path, typer.Option(help="JSONL: id, query, kind")],
+    qrels: Annotated[Path, typer.Option(help="TREC qrels: qid 0 provision_id grade")],
+    systems: Annotated[str, typer.Option(help="comma-separated: hybrid, dense, sparse, bm25")] = "hybrid,dense,bm25",
+    run_out: Annotated[Optional[Path], typer.Option(help="write DIR/<system>.trec")] = None,
+    report: Annotated[Optional[Path], typer.Option(help="Markdown report; .json and .png beside it")] = None,
+) -> None:
+    """Measure retrieval quality of each system on a query set, side by side."""
+    from evals.baselines import build_systems
+    from evals.report import print_table
+    from evals.run import run_eval
+    from index.search import Searcher
+
+    try:
+        searcher = Searcher(Settings())
+        try:
+            names = [n.strip() for n in systems.split(",") if n.strip()]
+            result = run_eval(queries, qrels, build_systems(searcher, names), run_out, report)
+        finally:
+            searcher.close()
+    except CyberlexError as exc:
+        _fail(exc)
+    print_table(result)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API and the page (http://HOST:PORT/)."""
+    import uvicorn
+
+    from api.main import create_app
+
+    try:
+        application = create_app(Settings())
+    except CyberlexError as exc:
+        _fail(exc)
+    uvicorn.run(application, host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,65 @@
+"""Passage ↔ payload ↔ Haystack Document, in one place, so the store, the pipelines and the API agree.
+
+A point's payload is the passage's fields, flat, plus the instrument facts of ``Passage.metadata``
+(jurisdiction, kind, binding, language, status, title...) for filters, plus a content hash that tells the
+indexer whether a stored point is already up to date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import fields
+from datetime import date
+from typing import Any
+
+from haystack import Document
+
+from corpus.model import Passage
+
+POINT_NAMESPACE = uuid.UUID("5f0c8a52-3a7e-4c1e-9d0e-6b1f3c2a9e41")
+PASSAGE_FIELDS = tuple(f.name for f in fields(Passage) if f.name != "metadata")
+HASH_FIELD = "content_hash"
+
+
+def point_id(passage_key: str) -> str:
+    """Deterministic: re-ingesting the same provision chunk overwrites the same point."""
+    return str(uuid.uuid5(POINT_NAMESPACE, passage_key))
+
+
+def payload(passage: Passage, signature: str) -> dict[str, Any]:
+    """The stored payload; ``signature`` names how vectors were made (model, BM25 params), so a change
+    of either changes every hash and the indexer rewrites the points."""
+    data = {name: _plain(v) for name, v in passage.metadata.items() if name not in PASSAGE_FIELDS}
+    data.update({name: _plain(getattr(passage, name)) for name in PASSAGE_FIELDS})
+    data.pop(HASH_FIELD, None)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False) + signature
+    data[HASH_FIELD] = hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()
+    return data
+
+
+def to_passage(data: dict[str, Any]) -> Passage:
+    values = {name: data.get(name) for name in PASSAGE_FIELDS}
+    values["path"] = tuple(values["path"] or ())
+    metadata = {k: v for k, v in data.items() if k not in PASSAGE_FIELDS and k != HASH_FIELD}
+    return Passage(**values, metadata=metadata)
+
+
+def to_document(passage: Passage, signature: str) -> Document:
+    data = payload(passage, signature)
+    return Document(id=point_id(passage.key), content=passage.text, meta=data)
+
+
+def scored_document(data: dict[str, Any], score: float) -> Document:
+    """A search result as a Document: the point's payload as meta, its score from the store or fusion."""
+    return Document(id=point_id(to_passage(data).key), content=data["text"], meta=data, score=score)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-able payload values: tuples become lists, dates ISO strings."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

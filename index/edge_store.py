@@ -1,0 +1,173 @@
+"""The embedded store: a Qdrant Edge shard in a local directory, no server.
+
+Edge allows one process per directory, so the store holds an exclusive lock file beside the directory
+for as long as it is open and says who holds it when another process tries. Writes go through Edge's
+write-ahead log (durable once ``update`` returns); ``close`` also optimizes and flushes the segments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import qdrant_edge as qe
+from filelock import FileLock, Timeout
+from haystack.dataclasses import SparseEmbedding
+
+from corpus.errors import StoreLocked
+from index.store import (
+    BOOL_FIELDS,
+    DENSE,
+    FACET_LIMIT,
+    KEYWORD_FIELDS,
+    SPARSE,
+    NativeFusion,
+    Scored,
+    Store,
+    StoredPoint,
+    Where,
+    conditions,
+)
+
+SCROLL_PAGE = 512
+
+
+class EdgeStore(Store):
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = _acquire(self.path.parent / f"{self.path.name}.lock", self.path)
+        self._written = False
+        try:
+            self._shard = qe.EdgeShard.load(str(self.path)) if (self.path / "edge_config.json").exists() else None
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def upsert(self, points: Sequence[StoredPoint]) -> None:
+        if not points:
+            return
+        shard = self._shard or self._create(len(points[0].dense))
+        shard.update(qe.UpdateOperation.upsert_points([_point(p) for p in points]))
+        self._written = True
+
+    def delete(self, point_ids: Collection[str]) -> None:
+        if self._shard and point_ids:
+            self._shard.update(qe.UpdateOperation.delete_points(list(point_ids)))
+            self._written = True
+
+    def query(
+        self,
+        *,
+        dense: Sequence[float] | None = None,
+        sparse: SparseEmbedding | None = None,
+        where: Where | None = None,
+        limit: int = 10,
+        fusion: NativeFusion = NativeFusion(),
+    ) -> list[Scored]:
+        if self._shard is None:
+            return []
+        searches = []
+        if dense is not None:
+            searches.append(qe.Query.Nearest(list(dense), using=DENSE))
+        if sparse is not None:
+            searches.append(qe.Query.Nearest(_sparse(sparse), using=SPARSE))
+        if not searches:
+            raise ValueError("query needs a dense or a sparse vector")
+        if len(searches) == 1:
+            request = qe.QueryRequest(limit=limit, query=searches[0], filter=_filter(where), with_payload=True)
+        else:
+            request = qe.QueryRequest(
+                limit=limit,
+                prefetches=[qe.Prefetch(limit=limit, query=q, filter=_filter(where)) for q in searches],
+                query=qe.Fusion.Rrf(k=fusion.k, weights=[fusion.dense_weight, 1 - fusion.dense_weight]),
+                with_payload=True,
+            )
+        return [(p.payload or {}, p.score) for p in self._shard.query(request)]
+
+    def scroll(
+        self, where: Where | None = None, fields: Sequence[str] | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        if self._shard is None:
+            return
+        offset = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset, limit=SCROLL_PAGE, filter=_filter(where), with_payload=list(fields) if fields else True
+            )
+            records, offset = self._shard.scroll(request)
+            yield from ((str(r.id), r.payload or {}) for r in records)
+            if offset is None:
+                return
+
+    def count(self, where: Where | None = None) -> int:
+        return self._shard.count(qe.CountRequest(exact=True, filter=_filter(where))) if self._shard else 0
+
+    def facet(self, field: str, where: Where | None = None) -> dict[Any, int]:
+        if self._shard is None:
+            return {}
+        request = qe.FacetRequest(key=field, limit=FACET_LIMIT, exact=True, filter=_filter(where))
+        return {hit.value: hit.count for hit in self._shard.facet(request)}
+
+    def close(self) -> None:
+        if self._shard is not None:
+            if self._written:
+                self._shard.optimize()
+            self._shard.flush()
+            self._shard.close()
+            self._shard = None
+        if self._lock.is_locked:
+            self._lock.release()
+
+    def _create(self, dim: int) -> qe.EdgeShard:
+        config = qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )
+        self._shard = qe.EdgeShard.create(str(self.path), config)
+        for field in KEYWORD_FIELDS:
+            self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
+        for field in BOOL_FIELDS:
+            self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Bool))
+        return self._shard
+
+
+def _acquire(lock_path: Path, store_path: Path) -> FileLock:
+    """Take the directory's lock without waiting, and write our pid in it for the next process to name."""
+    lock = FileLock(str(lock_path))
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        holder = lock_path.read_text().strip() if lock_path.exists() else ""
+        raise StoreLocked(
+            f"the index at {store_path} is in use by another cyberlex process (pid {holder or '?'}); stop it "
+            "(an API server holds the index while it runs), or point CYBERLEX_DATA_DIR elsewhere, or use a "
+            "Qdrant server through CYBERLEX_QDRANT_URL to share one index between processes"
+        ) from None
+    lock_path.write_text(str(os.getpid()))
+    return lock
+
+
+def _point(point: StoredPoint) -> qe.Point:
+    vectors = {DENSE: list(point.dense), SPARSE: _sparse(point.sparse)}
+    return qe.Point(id=point.id, vector=vectors, payload=point.payload)
+
+
+def _sparse(vector: SparseEmbedding) -> qe.SparseVector:
+    return qe.SparseVector(indices=list(vector.indices), values=list(vector.values))
+
+
+def _filter(where: Where | None) -> qe.Filter | None:
+    must = [qe.FieldCondition(key=field, match=_match(values)) for field, values in conditions(where)]
+    return qe.Filter(must=must) if must else None
+
+
+def _match(values: list[Any]) -> qe.MatchValue | qe.MatchAny:
+    if len(values) > 1:
+        return qe.MatchAny(any=values)
+    # Edge reads a Python bool as the integer 1 or 0, which matches no bool payload; numpy's bool it reads as bool.
+    return qe.MatchValue(np.bool_(values[0]) if isinstance(values[0], bool) else values[0])

@@ -1,0 +1,99 @@
+"""Indexing: an instrument's passages into the store, writing only what changed.
+
+Point ids are deterministic (``Passage.key``), and each payload carries a hash of its content and of how
+its vectors were made, so re-indexing unchanged text embeds nothing and writes nothing, and points that
+a re-ingested instrument no longer produces are deleted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from haystack import Document, Pipeline, component
+
+from corpus.errors import InvalidInput
+from corpus.model import Passage
+from index.documents import HASH_FIELD, to_document
+from index.embedders import DenseEncoder, PassageEmbedder
+from index.settings import Settings
+from index.sparse import Bm25Params, SparseEncoder
+from index.store import Store, StoredPoint
+
+UPSERT_BATCH = 256
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+
+    def __str__(self) -> str:
+        return f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, removed {self.removed}"
+
+
+@component
+class StoreWriter:
+    """Upserts embedded documents as points, in batches."""
+
+    def __init__(self, store: Store, batch_size: int = UPSERT_BATCH):
+        self.store = store
+        self.batch_size = batch_size
+
+    @component.output_types(written=int)
+    def run(self, documents: list[Document]) -> dict[str, int]:
+        points = [StoredPoint(d.id, d.embedding, d.sparse_embedding, d.meta) for d in documents]
+        for start in range(0, len(points), self.batch_size):
+            self.store.upsert(points[start : start + self.batch_size])
+        return {"written": len(points)}
+
+
+def build_indexing_pipeline(store: Store, encoder: DenseEncoder, bm25: Bm25Params) -> Pipeline:
+    """passage documents → dense embeddings → BM25 sparse vectors → store."""
+    pipeline = Pipeline()
+    pipeline.add_component("embedder", PassageEmbedder(encoder))
+    pipeline.add_component("sparse", SparseEncoder(bm25))
+    pipeline.add_component("writer", StoreWriter(store))
+    pipeline.connect("embedder.documents", "sparse.documents")
+    pipeline.connect("sparse.documents", "writer.documents")
+    return pipeline
+
+
+class Indexer:
+    def __init__(self, settings: Settings, store: Store, embedder: DenseEncoder | None = None):
+        self.store = store
+        self.encoder = embedder if embedder is not None else DenseEncoder(settings)
+        self.bm25 = Bm25Params(settings.bm25_k1, settings.bm25_b, settings.bm25_avg_len)
+        self.pipeline = build_indexing_pipeline(store, self.encoder, self.bm25)
+
+    @property
+    def signature(self) -> str:
+        """How vectors are made; part of every content hash, so changing the model or BM25 settings
+        rewrites every point on the next ingest."""
+        return f"{self.encoder.identity}|{self.bm25.signature}"
+
+    def index(self, instrument_id: str, passages: Sequence[Passage]) -> IndexReport:
+        """Make the store hold exactly ``passages`` for the instrument."""
+        _check(instrument_id, passages)
+        documents = [to_document(p, self.signature) for p in passages]
+        stored = self.store.hashes_of(instrument_id)
+        changed = [d for d in documents if stored.get(d.id) != d.meta[HASH_FIELD]]
+        stale = stored.keys() - {d.id for d in documents}
+        if changed:
+            self.pipeline.run({"embedder": {"documents": changed}})
+        self.store.delete(stale)
+        added = sum(d.id not in stored for d in changed)
+        return IndexReport(added, len(changed) - added, len(documents) - len(changed), len(stale))
+
+
+def _check(instrument_id: str, passages: Sequence[Passage]) -> None:
+    """Passages of another instrument, or two passages with one key, would silently overwrite points."""
+    strangers = sorted({p.instrument_id for p in passages} - {instrument_id})
+    if strangers:
+        raise InvalidInput(f"passages of {', '.join(strangers)} given to index instrument {instrument_id!r}")
+    doubled = sorted(key for key, n in Counter(p.key for p in passages).items() if n > 1)
+    if doubled:
+        raise InvalidInput(f"passages with the same unit and chunk would share a point: {', '.join(doubled[:5])}")

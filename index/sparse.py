@@ -1,0 +1,233 @@
+"""Lexical sparse vectors: the tokenizer that makes exact legal terms findable, and BM25 term weights.
+
+Documents carry BM25 term-frequency weights (saturation k1, length normalisation b against a recorded
+average length); queries carry weight 1 per unique term; Qdrant multiplies in the IDF (``Modifier.IDF``),
+so the dot product is the BM25 score. Term ids are hashes of the tokens: no vocabulary file to keep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import snowballstemmer
+import tinysegmenter
+from haystack import Document, component
+from haystack.dataclasses import SparseEmbedding
+
+from corpus.model import Passage
+from index.documents import to_passage
+
+TOKENIZER_VERSION = "1"  # bump when tokens change: it is part of the index signature, so passages re-encode
+
+ENGLISH_STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each either few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just may me might more most
+    my myself neither no nor not of off on once only or other our ours ourselves out over own same she should so
+    some such than that the their theirs them themselves then there these they this those through to too under
+    until up upon very was we were what when where whether which while who whom whose why will with would you
+    your yours yourself yourselves""".split()
+)
+ARABIC_STOP_WORDS = frozenset(  # as they are after normalize(): alef forms unified
+    """في من على الى عن ان او ما لا كل بين التي الذي الذين هذا هذه ذلك تلك مع وفق قد""".split()
+)
+# Abbreviations legal texts print and users type, mapped to the word they stand for.
+ABBREVIATIONS = {"art": "article", "arts": "article", "sec": "section", "secs": "section", "para": "paragraph",
+                 "paras": "paragraph", "ch": "chapter", "chap": "chapter", "subs": "subsection"}
+
+_THAI = r"\u0e00-\u0e7f"
+_JAPANESE = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f\u3005\u3006"
+_SCRIPT_RUN = re.compile(rf"(?P<thai>[{_THAI}]+)|(?P<ja>[{_JAPANESE}]+)|(?P<other>[^{_THAI}{_JAPANESE}]+)")
+_LATIN_TOKEN = re.compile(
+    r"(?P<numbered>\d+[a-z]{0,2}(?:\s?\([0-9a-z]{1,4}\))+)"  # 1030(a)(2), 21 (2), 46a(1)
+    r"|(?P<ref>\d+(?:[./]\d+)+)"  # 2022/2555, 342.1
+    r"|(?P<word>[^\W_]+(?:-[^\W_]+)*)"  # words, plain numbers, hyphenated compounds
+)
+_BRACKETED = re.compile(r"\(([0-9a-z]+)\)")
+_LEADING_NUMBER = re.compile(r"^(\d+)[a-z]+$")
+_ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff]")
+_ARABIC_DIACRITICS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # tashkeel, tatweel
+_ARABIC_FOLD = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
+)
+_ARABIC_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+
+_stem_lock = threading.Lock()
+_english = snowballstemmer.stemmer("english")
+_segmenter = tinysegmenter.TinySegmenter()
+
+
+@dataclass(frozen=True)
+class Bm25Params:
+    k1: float = 1.2
+    b: float = 0.75
+    avg_len: float = 120.0
+
+    @property
+    def signature(self) -> str:
+        return f"bm25:{self.k1}:{self.b}:{self.avg_len}:tok{TOKENIZER_VERSION}"
+
+
+def normalize(text: str) -> str:
+    """NFKC, lowercase, ASCII digits, accents folded on Latin letters only (Thai and Japanese marks are
+    letters' parts), Arabic without tashkeel and with alef, yeh and teh marbuta forms unified."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("§", " section ")
+    chars = []
+    for ch in text:
+        if ch.isdigit() and not ch.isascii() and (digit := unicodedata.digit(ch, None)) is not None:
+            chars.append(str(digit))
+        elif "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff":
+            chars.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
+        else:
+            chars.append(ch)
+    return _ARABIC_DIACRITICS.sub("", "".join(chars)).translate(_ARABIC_FOLD)
+
+
+def tokenize(text: str) -> list[str]:
+    """Searchable terms of a text, in order; the same function serves documents and queries."""
+    tokens: list[str] = []
+    for run in _SCRIPT_RUN.finditer(normalize(text)):
+        if run["thai"]:
+            tokens += _thai_tokens(run["thai"])
+        elif run["ja"]:
+            tokens += _japanese_tokens(run["ja"])
+        else:
+            tokens += _latin_arabic_tokens(run["other"])
+    return tokens
+
+
+def term_id(token: str) -> int:
+    """A stable 31-bit id for a token (Qdrant sparse indices are u32; 31 bits stay clear of sign issues)."""
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=4).digest(), "big") & 0x7FFFFFFF
+
+
+def encode_document(text: str, params: Bm25Params) -> SparseEmbedding:
+    """BM25 term weights without IDF: tf·(k1+1) / (tf + k1·(1 − b + b·len/avg_len))."""
+    counts = Counter(tokenize(text))
+    norm = params.k1 * (1 - params.b + params.b * sum(counts.values()) / params.avg_len)
+    weights: dict[int, float] = {}
+    for token, tf in counts.items():
+        index = term_id(token)
+        weights[index] = weights.get(index, 0.0) + tf * (params.k1 + 1) / (tf + norm)
+    return _sparse(weights)
+
+
+def encode_query(text: str) -> SparseEmbedding:
+    return _sparse({term_id(token): 1.0 for token in tokenize(text)})
+
+
+def sparse_text(passage: Passage) -> str:
+    """What the lexical vector indexes: the label and citation make typed numbers match, the heading and
+    enclosing divisions the topic words a provision's own text may lack."""
+    fields = (passage.label, passage.heading, *passage.path, passage.citation, passage.text)
+    return "\n".join(x for x in fields if x)
+
+
+@component
+class SparseEncoder:
+    """Adds the BM25 sparse vector of each passage document (documents come from ``index.documents``)."""
+
+    def __init__(self, params: Bm25Params):
+        self.params = params
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
+        encoded = [encode_document(sparse_text(to_passage(doc.meta)), self.params) for doc in documents]
+        return {"documents": [replace(doc, sparse_embedding=v) for doc, v in zip(documents, encoded)]}
+
+
+@component
+class SparseQueryEncoder:
+    @component.output_types(sparse_embedding=SparseEmbedding)
+    def run(self, text: str) -> dict[str, SparseEmbedding]:
+        return {"sparse_embedding": encode_query(text)}
+
+
+def _sparse(weights: dict[int, float]) -> SparseEmbedding:
+    indices = sorted(weights)
+    return SparseEmbedding(indices=indices, values=[weights[i] for i in indices])
+
+
+def _latin_arabic_tokens(text: str) -> list[str]:
+    tokens: list[str] = []
+    for match in _LATIN_TOKEN.finditer(text):
+        if match["numbered"]:
+            tokens += _numbered(match["numbered"])
+        elif match["ref"]:
+            ref = match["ref"]
+            parts = re.split(r"[./]", ref)
+            tokens += [ref, *(parts if "/" in ref else parts[:1])]
+        else:
+            word = match["word"]
+            parts = word.split("-")
+            if len(parts) > 1:
+                tokens += _word(word.replace("-", ""))
+            for part in parts:
+                tokens += _word(part)
+    return tokens
+
+
+def _numbered(text: str) -> list[str]:
+    """'1030(a)(2)' → 1030, 1030(a), 1030(a)(2): a query for a paragraph or its enclosing one both match."""
+    head = text.split("(", 1)[0].strip()
+    tokens = [head]
+    if m := _LEADING_NUMBER.match(head):
+        tokens.append(m.group(1))
+    for sub in _BRACKETED.findall(text):
+        head += f"({sub})"
+        tokens.append(head)
+    return tokens
+
+
+def _word(word: str) -> list[str]:
+    if word.isdigit():
+        return [word]
+    if m := _LEADING_NUMBER.match(word):  # "46a", "2a": the numbered unit and its number
+        return [word, m.group(1)]
+    if _ARABIC_LETTERS.search(word):
+        return [] if word in ARABIC_STOP_WORDS else [_arabic_stem(word)]
+    word = ABBREVIATIONS.get(word, word)
+    if len(word) < 2 or word in ENGLISH_STOP_WORDS:
+        return []
+    return [_stem(word)]
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    with _stem_lock:  # a snowball stemmer object keeps state between calls
+        return _english.stemWord(word)
+
+
+def _arabic_stem(word: str) -> str:
+    """Light stemming: drop the article and the conjunction before it, keeping at least two letters."""
+    for prefix in _ARABIC_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            return word[len(prefix):]
+    return word
+
+
+def _japanese_tokens(run: str) -> list[str]:
+    """Words from TinySegmenter plus the character bigrams of longer words, so that a compound segmented
+    one way in the text and another way in a query still shares terms; lone kana particles are dropped."""
+    tokens: list[str] = []
+    for word in _segmenter.tokenize(run):
+        if len(word) <= 2 and all("\u3040" <= c <= "\u309f" for c in word):
+            continue
+        tokens.append(word)
+        if len(word) > 2:
+            tokens += [word[i : i + 2] for i in range(len(word) - 1)]
+    return tokens
+
+
+def _thai_tokens(run: str) -> list[str]:
+    from pythainlp.corpus import thai_stopwords
+    from pythainlp.tokenize import word_tokenize
+
+    stop = thai_stopwords()
+    return [w for w in word_tokenize(run, engine="newmm", keep_whitespace=False) if w.strip() and w not in stop]

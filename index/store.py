@@ -1,0 +1,146 @@
+"""The store interface both Qdrant back-ends satisfy, and the collection layout they share.
+
+Layout: named vectors ``dense`` (cosine, the model's dimension) and ``sparse`` (IDF applied by Qdrant);
+payload = ``index.documents.payload`` (passage fields, instrument facts, content hash); keyword indexes on
+the fields filters and the indexer select by, a bool index on ``binding``. The collection is created on
+the first upsert, when the dimension is known, so opening a store never needs the model. ``StoreRetriever``
+is the store as a Haystack component.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from haystack import Document, component
+from haystack.dataclasses import SparseEmbedding
+
+from index.documents import HASH_FIELD, scored_document
+from index.settings import Settings
+
+DENSE = "dense"
+SPARSE = "sparse"
+KEYWORD_FIELDS = ("instrument_id", "unit_id", "provision_id", "jurisdiction", "kind", "language", "status")
+FACET_LIMIT = 1_000_000  # above any number of distinct values a field holds here
+BOOL_FIELDS = ("binding",)
+
+Where = Mapping[str, Sequence[Any]]  # payload field → any of these values; no entries = every point
+Scored = tuple[dict[str, Any], float]  # a point's payload and its score
+
+
+@dataclass(frozen=True)
+class StoredPoint:
+    id: str
+    dense: list[float]
+    sparse: SparseEmbedding
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NativeFusion:
+    """Qdrant's own weighted RRF over a dense and a sparse prefetch (``query`` given both vectors).
+
+    Qdrant weights ranks, not contributions: 1 / (k + (rank + 1) / w − 1), so a weight tilts less than in
+    ``index.fusion``'s RRF."""
+
+    dense_weight: float = 0.5
+    k: int = 60
+
+
+def conditions(where: Where | None) -> list[tuple[str, list[Any]]]:
+    """(field, distinct values) pairs that constrain something: a bool field allowed both ways does not."""
+    result = []
+    for field, values in (where or {}).items():
+        distinct = list(dict.fromkeys(values))
+        if distinct and not (field in BOOL_FIELDS and len(distinct) == 2):
+            result.append((field, distinct))
+    return result
+
+
+class Store(ABC):
+    """What the indexer and the searcher need from Qdrant, whichever Qdrant it is."""
+
+    location: str  # for messages: a directory or a URL and collection
+
+    @abstractmethod
+    def upsert(self, points: Sequence[StoredPoint]) -> None: ...
+
+    @abstractmethod
+    def delete(self, point_ids: Collection[str]) -> None: ...
+
+    @abstractmethod
+    def query(
+        self,
+        *,
+        dense: Sequence[float] | None = None,
+        sparse: SparseEmbedding | None = None,
+        where: Where | None = None,
+        limit: int = 10,
+        fusion: NativeFusion = NativeFusion(),
+    ) -> list[Scored]:
+        """Best points by the dense vector, by the sparse one, or, given both, by Qdrant's fusion of a
+        prefetch of ``limit`` candidates from each."""
+
+    @abstractmethod
+    def scroll(
+        self, where: Where | None = None, fields: Sequence[str] | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(point id, payload) of every matching point, with only ``fields`` of the payload when given."""
+
+    @abstractmethod
+    def count(self, where: Where | None = None) -> int: ...
+
+    @abstractmethod
+    def facet(self, field: str, where: Where | None = None) -> dict[Any, int]:
+        """Number of matching points per value of an indexed payload field (exact, every value)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def hashes_of(self, instrument_id: str) -> dict[str, str]:
+        """Point id → content hash of an instrument's points: what the indexer compares against."""
+        return {pid: p[HASH_FIELD] for pid, p in self.scroll({"instrument_id": [instrument_id]}, [HASH_FIELD])}
+
+    def point_ids_of(self, instrument_id: str) -> set[str]:
+        return set(self.hashes_of(instrument_id))
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(settings: Settings) -> Store:
+    """The Qdrant server or cluster when ``qdrant_url`` is set, else the embedded Edge store on disk."""
+    if settings.qdrant_url:
+        from index.client_store import ClientStore
+
+        return ClientStore.connect(settings.qdrant_url, settings.qdrant_api_key, settings.collection)
+    from index.edge_store import EdgeStore
+
+    return EdgeStore(settings.edge_path)
+
+
+@component
+class StoreRetriever:
+    """The store as a Haystack retriever: payloads come back as scored passage documents."""
+
+    def __init__(self, store: Store, fusion: NativeFusion = NativeFusion()):
+        self.store = store
+        self.fusion = fusion
+
+    @component.output_types(documents=list[Document])
+    def run(
+        self,
+        where: dict[str, list[Any]],
+        top_k: int,
+        query_embedding: list[float] | None = None,
+        query_sparse_embedding: SparseEmbedding | None = None,
+    ) -> dict[str, list[Document]]:
+        scored = self.store.query(
+            dense=query_embedding, sparse=query_sparse_embedding, where=where, limit=top_k, fusion=self.fusion
+        )
+        return {"documents": [scored_document(payload, score) for payload, score in scored]}

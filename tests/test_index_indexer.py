@@ -1,0 +1,164 @@
+"""Indexing writes only what changed: deterministic ids, content hashes, cached embeddings, stale removal."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+from qdrant_client import QdrantClient
+
+from corpus.errors import InvalidInput
+from corpus.model import Passage
+from index.client_store import ClientStore
+from index.documents import point_id
+from index.edge_store import EdgeStore
+from index.embedders import DenseEncoder, EmbeddingCache, embedding_text
+from index.indexer import IndexReport, Indexer
+from index.settings import Settings
+
+FACTS = dict(jurisdiction="Kenya", kind="national-law", language="en", status="in-force", binding=True)
+
+
+def section(n: int, text: str, chunk: int = 0) -> Passage:
+    unit = f"kenya-computer-misuse-cybercrimes-act-2018/s-{n}"
+    return Passage(
+        provision_id=unit, unit_id=unit, chunk=chunk, instrument_id="kenya-computer-misuse-cybercrimes-act-2018",
+        label=f"s. {n}", heading=f"Heading {n}", path=("Part III — Offences",), citation=f"Act (Kenya), s. {n}",
+        text=text, start=100 * n + chunk, end=100 * n + chunk + len(text), metadata=FACTS,
+    )
+
+
+SECTIONS = [
+    section(14, "A person who causes a computer system to perform a function to gain unauthorised access commits an "
+                "offence."),
+    section(15, "A person who accesses a computer system intending to commit a further offence commits an offence."),
+    section(16, "A person who interferes with computer data without authorisation commits an offence."),
+    section(16, "The penalty is a fine or imprisonment or both.", chunk=1),
+]
+INSTRUMENT = SECTIONS[0].instrument_id
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    return Settings(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def encoder(settings):
+    enc = DenseEncoder.from_settings(settings)
+    enc.warm_up()
+    yield enc
+    enc.close()
+
+
+@pytest.fixture(params=["edge", "client"])
+def store(request, tmp_path):
+    opened = EdgeStore(tmp_path / "edge") if request.param == "edge" else ClientStore(QdrantClient(":memory:"), "t")
+    with opened:
+        yield opened
+
+
+def test_first_index_adds_every_passage_with_deterministic_ids(settings, store, encoder):
+    report = Indexer(settings, store, encoder).index(INSTRUMENT, SECTIONS)
+    assert report == IndexReport(added=4, updated=0, unchanged=0, removed=0)
+    assert store.point_ids_of(INSTRUMENT) == {point_id(p.key) for p in SECTIONS}
+
+
+def test_reindexing_the_same_passages_embeds_and_writes_nothing(settings, store, encoder):
+    indexer = Indexer(settings, store, encoder)
+    indexer.index(INSTRUMENT, SECTIONS)
+    ids, calls = store.point_ids_of(INSTRUMENT), encoder.model_calls
+    assert indexer.index(INSTRUMENT, SECTIONS) == IndexReport(added=0, updated=0, unchanged=4, removed=0)
+    assert (store.point_ids_of(INSTRUMENT), store.count(), encoder.model_calls) == (ids, 4, calls)
+
+
+def test_a_changed_passage_is_updated_in_place(settings, store, encoder):
+    indexer = Indexer(settings, store, encoder)
+    indexer.index(INSTRUMENT, SECTIONS)
+    amended = [*SECTIONS[:2], replace(SECTIONS[2], text="A person who damages computer data commits an offence."),
+               SECTIONS[3]]
+    assert indexer.index(INSTRUMENT, amended) == IndexReport(added=0, updated=1, unchanged=3, removed=0)
+    assert store.count() == 4
+    texts = {p["text"] for _, p in store.scroll({"unit_id": [SECTIONS[2].unit_id]})}
+    assert "A person who damages computer data commits an offence." in texts
+
+
+def test_points_no_longer_produced_are_removed(settings, store, encoder):
+    indexer = Indexer(settings, store, encoder)
+    indexer.index(INSTRUMENT, SECTIONS)
+    merged = [section(14, SECTIONS[0].text), section(16, SECTIONS[2].text + " " + SECTIONS[3].text)]
+    assert indexer.index(INSTRUMENT, merged) == IndexReport(added=0, updated=1, unchanged=1, removed=2)
+    assert store.point_ids_of(INSTRUMENT) == {point_id(p.key) for p in merged}
+
+
+def test_other_instruments_are_left_alone(settings, store, encoder):
+    indexer = Indexer(settings, store, encoder)
+    indexer.index(INSTRUMENT, SECTIONS)
+    other = replace(SECTIONS[0], provision_id="other/s-1", unit_id="other/s-1", instrument_id="other")
+    indexer.index("other", [other])
+    assert indexer.index(INSTRUMENT, SECTIONS[:1]).removed == 3
+    assert store.point_ids_of("other") == {point_id(other.key)}
+
+
+def test_changing_bm25_settings_rewrites_points_without_embedding_again(settings, store, encoder):
+    Indexer(settings, store, encoder).index(INSTRUMENT, SECTIONS)
+    calls = encoder.model_calls
+    retuned = settings.model_copy(update={"bm25_b": 0.5})
+    assert Indexer(retuned, store, encoder).index(INSTRUMENT, SECTIONS).updated == 4
+    assert encoder.model_calls == calls
+
+
+@pytest.mark.parametrize(
+    ("instrument", "passages", "message"),
+    [
+        ("other", SECTIONS[:1], "passages of kenya-computer-misuse-cybercrimes-act-2018 given to index instrument "
+                                "'other'"),
+        (INSTRUMENT, [SECTIONS[0], SECTIONS[0]], "share a point: kenya-computer-misuse-cybercrimes-act-2018/s-14#0"),
+    ],
+)
+def test_passages_that_would_overwrite_each_other_are_refused(settings, store, encoder, instrument, passages, message):
+    with pytest.raises(InvalidInput, match=message):
+        Indexer(settings, store, encoder).index(instrument, passages)
+
+
+def test_index_report_reads_as_a_sentence():
+    assert str(IndexReport(1, 2, 3, 4)) == "added 1, updated 2, unchanged 3, removed 4"
+
+
+def test_a_second_encoder_on_the_same_cache_embeds_nothing(settings, encoder):
+    texts = [embedding_text(p) for p in SECTIONS] + ["a text never seen before by this cache"]
+    first = encoder.embed(texts)
+    again = DenseEncoder.from_settings(settings)
+    try:
+        assert again.embed(texts) == first
+        assert again.model_calls == 0
+    finally:
+        again.close()
+
+
+def test_embeddings_are_normalised_and_of_the_models_dimension(encoder):
+    vectors = encoder.embed(["computer data", "interception of communications"])
+    assert encoder.dim == 384
+    assert all(len(v) == 384 and math.isclose(math.fsum(x * x for x in v), 1.0, rel_tol=1e-4) for v in vectors)
+
+
+def test_repeated_queries_are_embedded_once(encoder):
+    calls = encoder.model_calls
+    first = encoder.embed_query("what is a protected computer?")
+    assert encoder.embed_query("what is a protected computer?") == first
+    assert encoder.model_calls == calls + 1
+
+
+def test_embedding_text_says_what_the_provision_is_about():
+    text = embedding_text(SECTIONS[0])
+    assert text.splitlines()[:2] == ["s. 14 — Heading 14", "Part III — Offences"]
+    assert text.endswith(SECTIONS[0].text)
+
+
+def test_the_cache_keeps_models_apart(tmp_path):
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    cache.put("model-a", {"h1": [0.5, 0.25]})
+    assert cache.get("model-a", ["h1", "h2"]) == {"h1": [0.5, 0.25]}
+    assert cache.get("model-b", ["h1"]) == {}
+    cache.close()

@@ -1,0 +1,203 @@
+"""The adviser's page, driven in headless Chromium against the app served by uvicorn over a small real index.
+
+Set CYBERLEX_SCREENSHOT=1 to save the results page to docs/screenshot.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from api.main import create_app
+from api_index import BUDAPEST, small_index
+from corpus.catalog import load_catalog
+from index.settings import REPO_ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+LAPTOP = {"width": 1366, "height": 768}
+PATIENCE_MS = 15_000  # two shared cores: a search can take seconds while other tests load models
+
+expect.set_options(timeout=PATIENCE_MS)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a free loopback port, served by uvicorn in a background thread."""
+    catalog = load_catalog()
+    with small_index(tmp_path_factory.mktemp("page-index"), catalog) as (settings, searcher):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, searcher, catalog), log_level="warning"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
+    context = browser.new_context(base_url=base_url, viewport=LAPTOP)
+    context.set_default_timeout(PATIENCE_MS)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield opened
+    context.close()
+    assert errors == [], f"the page's script failed: {errors}"
+
+
+def search(page: Page, query: str) -> None:
+    page.fill("#q", query)
+    page.press("#q", "Enter")
+
+
+def test_a_search_shows_cited_results_with_the_query_terms_marked(page: Page, tmp_path: Path) -> None:
+    page.goto("/")
+    search(page, "preservation of stored computer data")
+    first = page.locator(".result").first
+    expect(first.locator("h2")).to_contain_text("Convention on Cybercrime (ETS No. 185), art. 29")
+    expect(first.locator(".heading")).to_have_text("Expedited preservation of stored computer data")
+    expect(first.locator(".facts")).to_contain_text(
+        "Convention on Cybercrime (ETS No. 185) · treaty · Council of Europe · in force · binding"
+    )
+    expect(first.locator("mark").first).to_have_text(re.compile("preservation|stored|computer|data", re.I))
+    expect(page.locator("#status")).to_contain_text("for “preservation of stored computer data”")
+    assert "q=preservation+of+stored+computer+data" in page.url
+    folder = REPO_ROOT / "docs" if os.environ.get("CYBERLEX_SCREENSHOT") == "1" else tmp_path
+    folder.mkdir(exist_ok=True)
+    page.screenshot(path=str(folder / "screenshot.png"))
+
+
+def test_a_filter_narrows_the_results_and_goes_into_the_url(page: Page) -> None:
+    page.goto("/?q=data")
+    expect(page.locator(".result").first).to_be_visible()
+    page.select_option("#f-jurisdiction", "EU")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"jurisdiction=EU"))
+    facts = page.locator(".result .facts")
+    expect(facts.first).to_contain_text("EU")
+    assert all(" · EU · " in text for text in facts.all_inner_texts())
+
+
+def test_a_result_opens_the_full_provision_with_its_place_neighbours_and_catalogue_entry(page: Page) -> None:
+    page.goto("/?q=expeditious preservation of stored data")
+    page.locator(".result").first.get_by_role("link", name="Full provision").click()
+    expect(page).to_have_url(re.compile(f"/p/{BUDAPEST}/art-29$"))
+    expect(page.locator("h1.provision-title")).to_have_text("Art. 29 — Expedited preservation of stored computer data")
+    expect(page.locator(".breadcrumb")).to_have_text(re.compile("Budapest Convention.*Chapter III.*Art. 29"))
+    expect(page.locator(".provision-text")).to_contain_text("dual criminality shall not be required")
+    expect(page.get_by_role("link", name="← Previous: Art. 2")).to_have_attribute("href", f"/p/{BUDAPEST}/art-2")
+    official = page.locator(".catalogue").get_by_role("link", name=re.compile("Official text"))
+    expect(official).to_have_attribute("href", re.compile(r"^https://www\.coe\.int/"))
+    page.get_by_role("link", name="Next: Art. 30 →").click()
+    expect(page.locator("h1.provision-title")).to_contain_text("Art. 30")
+    page.go_back()
+    page.go_back()
+    expect(page.locator(".result").first).to_be_visible()
+
+
+def test_copy_citation_puts_the_citation_on_the_clipboard(page: Page) -> None:
+    page.goto("/?q=personal data breach")
+    first = page.locator(".result").first
+    citation = first.locator("h2").inner_text()
+    first.get_by_role("button", name=re.compile("^Copy citation")).click()
+    expect(first.get_by_role("button", name=re.compile("^Copy citation"))).to_have_text("Copied ✓")
+    assert page.evaluate("navigator.clipboard.readText()") == citation
+
+
+def test_a_shared_url_opens_with_its_query_filters_and_results(page: Page) -> None:
+    page.goto("/?q=notify+a+personal+data+breach&jurisdiction=EU&binding=true")
+    expect(page.locator("#q")).to_have_value("notify a personal data breach")
+    expect(page.locator("#f-jurisdiction")).to_have_value("EU")
+    expect(page.locator("#f-binding")).to_have_value("true")
+    expect(page.locator(".result h2").first).to_contain_text("Regulation (EU) 2016/679")
+
+
+def test_a_typed_citation_lands_on_the_provision(page: Page) -> None:
+    page.goto("/")
+    search(page, "Budapest art. 29(3)")
+    cited = page.locator(".cited")
+    expect(cited.locator(".provision-title")).to_have_text(
+        "Art. 29(3) — Expedited preservation of stored computer data"
+    )
+    expect(cited.locator(".provision-text")).to_contain_text("dual criminality shall not be required")
+    expect(cited.get_by_role("link", name="Art. 29", exact=True)).to_have_attribute("href", f"/p/{BUDAPEST}/art-29")
+
+
+def test_a_search_without_results_says_so_and_offers_to_drop_the_filters(page: Page) -> None:
+    page.goto("/?q=self-defence+against+an+armed+attack&jurisdiction=Kenya")
+    expect(page.locator(".empty")).to_contain_text(
+        "No provision matches “self-defence against an armed attack” with jurisdiction: Kenya."
+    )
+    page.get_by_role("link", name="search again without filters").click()
+    expect(page.locator(".result h2").first).to_contain_text("Charter")
+    expect(page.locator("#f-jurisdiction")).to_have_value("")
+
+
+def test_an_empty_query_asks_for_one(page: Page) -> None:
+    page.goto("/")
+    page.click("button[type=submit]")
+    expect(page.locator("#status")).to_have_text("Type a question, a topic or a citation, then search.")
+    expect(page.locator("#q")).to_be_focused()
+
+
+def test_an_api_error_shows_its_reason(page: Page) -> None:
+    page.goto("/?q=data&jurisdiction=Atlantis")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The search failed: unknown jurisdiction 'Atlantis'; valid values:"
+    )
+
+
+def test_markup_in_a_query_is_shown_as_text_never_run(page: Page) -> None:
+    page.goto("/")
+    search(page, '<img src=x onerror="document.title=1">data')
+    expect(page.locator("#status")).to_contain_text('<img src=x onerror="document.title=1">data')
+    expect(page.locator(".result").first).to_be_visible()
+    assert page.locator("main img, #status img").count() == 0
+
+
+def test_the_page_works_from_the_keyboard_alone(page: Page) -> None:
+    page.goto("/")
+    for _ in range(4):  # skip link, brand, then the search box
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "q":
+            break
+    expect(page.locator("#q")).to_be_focused()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.type("breach notification")
+    page.keyboard.press("Enter")
+    expect(page.locator(".result").first).to_be_visible()
+    page.locator(".result h2 a").first.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/p/"))
+    expect(page.locator("h1.provision-title")).to_be_visible()

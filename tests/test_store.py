@@ -1,0 +1,227 @@
+"""Both stores behave alike: Qdrant Edge on disk and qdrant-client (":memory:" speaks the server's API).
+
+Vectors here are small and hand-made, so these tests need no model.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from haystack.dataclasses import SparseEmbedding
+from qdrant_client import QdrantClient
+
+from corpus.errors import StoreLocked, StoreUnavailable
+from corpus.model import Passage
+from index.client_store import ClientStore
+from index.documents import HASH_FIELD, payload, point_id
+from index.edge_store import EdgeStore
+from index.settings import Settings
+from index.store import NativeFusion, Store, StoredPoint, open_store
+
+REPO = Path(__file__).resolve().parent.parent
+FACTS = {
+    "budapest": dict(jurisdiction="Council of Europe", kind="treaty", language="en", status="in-force", binding=True),
+    "tallinn": dict(jurisdiction="International", kind="soft-law-manual", language="en", status="not-applicable",
+                    binding=False),
+}
+
+
+def passage(instrument: str, unit: str, chunk: int = 0, text: str = "") -> Passage:
+    return Passage(
+        provision_id=f"{instrument}/{unit}", unit_id=f"{instrument}/{unit}", chunk=chunk, instrument_id=instrument,
+        label=unit, heading="", path=(), citation=f"{instrument} {unit}", text=text or f"text of {unit}",
+        start=chunk, end=chunk + 1, metadata=FACTS[instrument],
+    )
+
+
+# dense vectors point in four directions; sparse vectors use term ids 1..4
+POINTS = [
+    (passage("budapest", "art-1"), [1.0, 0.0, 0.0, 0.0], ([1], [1.0])),
+    (passage("budapest", "art-2"), [0.0, 1.0, 0.0, 0.0], ([2], [1.0])),
+    (passage("budapest", "art-3"), [0.0, 0.0, 1.0, 0.0], ([2, 3], [0.5, 1.0])),
+    (passage("tallinn", "rule-1"), [0.0, 0.0, 0.0, 1.0], ([4], [1.0])),
+    (passage("tallinn", "rule-2"), [0.7, 0.0, 0.0, 0.7], ([1, 4], [1.0, 1.0])),
+]
+
+
+def stored(p: Passage, dense: list[float], sparse: tuple[list[int], list[float]]) -> StoredPoint:
+    return StoredPoint(point_id(p.key), dense, SparseEmbedding(*sparse), payload(p, "test"))
+
+
+def open_kind(kind: str, tmp_path: Path) -> Store:
+    return EdgeStore(tmp_path / "edge") if kind == "edge" else ClientStore(QdrantClient(":memory:"), "test")
+
+
+@pytest.fixture(params=["edge", "client"])
+def store(request, tmp_path):
+    with open_kind(request.param, tmp_path) as s:
+        s.upsert([stored(*p) for p in POINTS])
+        yield s
+
+
+def units(scored) -> list[str]:
+    return [payload["unit_id"] for payload, _ in scored]
+
+
+def test_dense_query_ranks_by_cosine(store):
+    assert units(store.query(dense=[1.0, 0.0, 0.0, 0.1], limit=2)) == ["budapest/art-1", "tallinn/rule-2"]
+
+
+def test_sparse_query_ranks_by_idf_weighted_terms(store):
+    # term 2 is in two points, term 3 in one: art-3 holds both, so it comes first
+    found = store.query(sparse=SparseEmbedding([2, 3], [1.0, 1.0]), limit=5)
+    assert units(found) == ["budapest/art-3", "budapest/art-2"]
+
+
+def test_sparse_query_without_terms_finds_nothing(store):
+    assert store.query(sparse=SparseEmbedding([], []), limit=5) == []
+
+
+def test_native_fusion_prefers_points_found_by_both(store):
+    both = store.query(dense=[1.0, 0.0, 0.0, 1.0], sparse=SparseEmbedding([1, 4], [1.0, 1.0]), limit=3,
+                       fusion=NativeFusion(dense_weight=0.5, k=60))
+    assert units(both)[0] == "tallinn/rule-2"
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ({"instrument_id": ["tallinn"]}, {"tallinn/rule-1", "tallinn/rule-2"}),
+        ({"binding": [True]}, {"budapest/art-1", "budapest/art-2", "budapest/art-3"}),
+        ({"binding": [False]}, {"tallinn/rule-1", "tallinn/rule-2"}),
+        ({"binding": [True, False]}, {p.unit_id for p, _, _ in POINTS}),
+        ({"kind": ["treaty", "soft-law-manual"], "unit_id": ["budapest/art-2", "tallinn/rule-1"]},
+         {"budapest/art-2", "tallinn/rule-1"}),
+        ({"jurisdiction": ["Nowhere"]}, set()),
+        ({}, {p.unit_id for p, _, _ in POINTS}),
+    ],
+)
+def test_filters_narrow_query_scroll_and_count_alike(store, where, expected):
+    assert set(units(store.query(dense=[0.5, 0.5, 0.5, 0.5], where=where, limit=10))) == expected
+    assert {p["unit_id"] for _, p in store.scroll(where)} == expected
+    assert store.count(where) == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("field", "where", "expected"),
+    [
+        ("instrument_id", None, {"budapest": 3, "tallinn": 2}),
+        ("binding", None, {True: 3, False: 2}),
+        ("unit_id", {"instrument_id": ["tallinn"]}, {"tallinn/rule-1": 1, "tallinn/rule-2": 1}),
+    ],
+)
+def test_facet_counts_points_per_value(store, field, where, expected):
+    assert store.facet(field, where) == expected
+
+
+def test_scroll_returns_point_ids_and_whole_payloads(store):
+    rows = dict(store.scroll({"unit_id": ["budapest/art-2"]}))
+    expected = payload(POINTS[1][0], "test")
+    assert rows == {point_id("budapest/art-2#0"): expected}
+
+
+def test_scroll_can_return_selected_fields_only(store):
+    rows = [p for _, p in store.scroll({"instrument_id": ["tallinn"]}, fields=["unit_id"])]
+    assert sorted(rows, key=str) == [{"unit_id": "tallinn/rule-1"}, {"unit_id": "tallinn/rule-2"}]
+
+
+def test_scroll_pages_through_more_points_than_a_page(store):
+    many = [stored(passage("tallinn", "rule-9", chunk=n), [0.1, 0.2, 0.3, 0.4], ([5], [1.0])) for n in range(1100)]
+    store.upsert(many)
+    assert sum(1 for _ in store.scroll({"unit_id": ["tallinn/rule-9"]})) == 1100
+
+
+def test_hashes_of_maps_an_instruments_point_ids_to_content_hashes(store):
+    hashes = store.hashes_of("budapest")
+    assert hashes == {point_id(p.key): payload(p, "test")[HASH_FIELD] for p, _, _ in POINTS[:3]}
+    assert store.point_ids_of("tallinn") == {point_id(p.key) for p, _, _ in POINTS[3:]}
+
+
+def test_upsert_of_an_existing_id_replaces_the_point(store):
+    changed = passage("budapest", "art-1", text="amended text")
+    store.upsert([stored(changed, [0.0, 0.0, 0.0, 1.0], ([9], [1.0]))])
+    assert store.count() == len(POINTS)
+    assert [p["text"] for _, p in store.scroll({"unit_id": ["budapest/art-1"]})] == ["amended text"]
+    assert units(store.query(sparse=SparseEmbedding([9], [1.0]), limit=5)) == ["budapest/art-1"]
+
+
+def test_delete_removes_points_by_id(store):
+    store.delete({point_id("budapest/art-1#0"), point_id("budapest/art-2#0")})
+    assert store.count() == len(POINTS) - 2
+    assert "budapest/art-1" not in units(store.query(dense=[1.0, 0.0, 0.0, 0.0], limit=10))
+
+
+@pytest.mark.parametrize("kind", ["edge", "client"])
+def test_a_store_with_no_collection_yet_is_empty(kind, tmp_path):
+    with open_kind(kind, tmp_path) as empty:
+        assert empty.count() == 0
+        assert list(empty.scroll()) == []
+        assert empty.query(dense=[1.0, 0.0, 0.0, 0.0]) == []
+        assert empty.hashes_of("budapest") == {}
+        assert empty.facet("instrument_id") == {}
+        empty.delete({point_id("budapest/art-1#0")})  # nothing to delete, and no error
+
+
+def test_edge_store_reopened_finds_its_data(tmp_path):
+    with EdgeStore(tmp_path / "edge") as first:
+        first.upsert([stored(*p) for p in POINTS])
+        first.delete({point_id("tallinn/rule-1#0")})
+    with EdgeStore(tmp_path / "edge") as again:
+        assert again.count() == len(POINTS) - 1
+        assert units(again.query(dense=[1.0, 0.0, 0.0, 0.0], limit=1)) == ["budapest/art-1"]
+        assert again.count({"binding": [False]}) == 1  # payload indexes survive too
+
+
+def test_edge_store_in_use_by_another_process_raises_store_locked(tmp_path):
+    path = tmp_path / "edge"
+    script = (
+        "import sys\nfrom corpus.errors import StoreLocked\nfrom index.edge_store import EdgeStore\n"
+        "try:\n    EdgeStore(sys.argv[1]).close()\nexcept StoreLocked as e:\n    print(e)\n    sys.exit(3)\n"
+    )
+    with EdgeStore(path):
+        second = subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, capture_output=True, text=True)
+    assert second.returncode == 3, second.stderr
+    assert f"in use by another cyberlex process (pid {os.getpid()})" in second.stdout
+    assert str(path) in second.stdout
+
+
+def test_edge_writes_survive_a_process_that_dies_without_closing(tmp_path):
+    path = tmp_path / "edge"
+    script = (
+        "import os, sys\nsys.path.insert(0, 'tests')\nfrom test_store import POINTS, stored\n"
+        "from index.edge_store import EdgeStore\n"
+        "EdgeStore(sys.argv[1]).upsert([stored(*p) for p in POINTS])\nos._exit(0)\n"
+    )
+    died = subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, capture_output=True, text=True)
+    assert died.returncode == 0, died.stderr
+    with EdgeStore(path) as again:  # the dead process's lock went with it
+        assert again.count() == len(POINTS)
+
+
+def test_edge_store_lock_is_released_on_close(tmp_path):
+    EdgeStore(tmp_path / "edge").close()
+    with EdgeStore(tmp_path / "edge") as again:
+        with pytest.raises(StoreLocked, match="in use by another cyberlex process"):
+            EdgeStore(tmp_path / "edge")
+        assert again.count() == 0
+
+
+def test_open_store_picks_edge_without_a_url_and_the_server_with_one(tmp_path):
+    with open_store(Settings(data_dir=tmp_path)) as local:
+        assert isinstance(local, EdgeStore)
+        assert local.path == tmp_path / "edge"
+    with pytest.raises(StoreUnavailable, match="127.0.0.1:9"):
+        open_store(Settings(data_dir=tmp_path, qdrant_url="http://127.0.0.1:9"))
+
+
+def test_a_server_store_sees_a_collection_another_process_created_later():
+    client = QdrantClient(":memory:")
+    reader, writer = ClientStore(client, "shared"), ClientStore(client, "shared")
+    assert reader.count() == 0
+    writer.upsert([stored(*p) for p in POINTS])
+    assert reader.count() == len(POINTS)
+    client.close()
