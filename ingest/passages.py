@@ -1,0 +1,141 @@
+"""Provisions → Passages: what is embedded and returned, cut only where the text itself is divided.
+
+A provision that fits ``max_chars`` (text and heading) is one passage. A longer one is cut between its
+top-level subdivisions; one that is still too long is cut between its own children, and so on down;
+only a single block longer than ``max_chars`` is cut, between sentences. A top-level subdivision gets
+a passage of its own unless it is short (under a quarter of ``max_chars``: it then joins its
+neighbours); points below that level fill passages up to ``max_chars``, so that a list of one-line
+points does not become a list of one-line passages. Each passage carries the most specific id that
+covers all of it: exactly paragraph 3 is ``…/art-29/3``; paragraphs 1 and 2, or the lead-in with
+paragraph 1, are ``…/art-29``. A passage cut between sentences keeps the offsets of its whole block.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from corpus.model import Block, Instrument, Passage, Provision
+from index.citations import cite, unit_label
+
+UNIT_KINDS = {"art": "article", "s": "section", "rule": "rule", "recital": "recital", "annex": "annex",
+              "para": "paragraph", "part": "part", "preamble": "preamble"}
+SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=\S)|(?<=。)(?=\S)")
+ABBREVIATION = re.compile(r"\b(?:No|Nos|Art|Arts|para|paras|p|pp|e\.g|i\.e|cf|Mr|Mrs|Dr|St|Co|Ltd|Inc|vs|v|U\.S|U\.N|"
+                          r"Cap|s|ss|sec|Vol|ch|[A-Z])\.$")  # "No. R (85) 10", "Art. 5", "J. A. Smith"
+
+
+@dataclass(frozen=True)
+class _Slice:
+    """Consecutive blocks of one provision, or part of one block's text (``text`` set)."""
+
+    blocks: tuple[Block, ...]
+    text: str = ""
+
+    @property
+    def body(self) -> str:
+        return self.text or "\n".join(b.text for b in self.blocks)
+
+    @property
+    def sub(self) -> tuple[str, ...]:
+        """The longest subdivision path shared by all its blocks."""
+        return tuple(os.path.commonprefix([b.sub for b in self.blocks]))
+
+
+def to_passages(provisions: list[Provision], instrument: Instrument, max_chars: int = 1200) -> list[Passage]:
+    """The passages of one instrument's provisions, in text order."""
+    facts = {
+        "title": instrument.title, "short_title": instrument.short_title, "kind": instrument.kind,
+        "jurisdiction": instrument.jurisdiction, "language": instrument.language, "status": instrument.status,
+        "binding": instrument.binding, "unit": instrument.unit,
+    }
+    out: list[Passage] = []
+    for provision in provisions:
+        if not provision.blocks:
+            continue
+        if len(provision.heading) + 1 + len(provision.text) <= max_chars:
+            slices = [_Slice(provision.blocks)]
+        else:
+            slices = list(_split(list(provision.blocks), 0, max_chars))
+        metadata = {**facts, "unit_kind": UNIT_KINDS[provision.unit.split("-")[0]]}
+        out.extend(_passage(provision, instrument, piece, n, metadata) for n, piece in enumerate(slices))
+    return out
+
+
+def _split(blocks: list[Block], depth: int, max_chars: int) -> Iterator[_Slice]:
+    """Slices of ``blocks`` (all under one path of length ``depth``), cut between subdivisions at ``depth``."""
+    pack: list[Block] = []
+    for group in _groups(blocks, depth):
+        size = _size(group)
+        if size > max_chars:
+            if pack:
+                yield _Slice(tuple(pack))
+                pack = []
+            if len(group) == 1:
+                yield from _sentences(group[0], max_chars)
+            else:
+                yield from _split(group, depth + 1, max_chars)
+            continue
+        if pack and (depth == 0 and _size(pack) >= max_chars // 4 or _size(pack) + 1 + size > max_chars):
+            yield _Slice(tuple(pack))
+            pack = []
+        pack.extend(group)
+    if pack:
+        yield _Slice(tuple(pack))
+
+
+def _groups(blocks: list[Block], depth: int) -> Iterator[list[Block]]:
+    """Runs of blocks under the same subdivision at ``depth``; the lead-in (blocks above it) runs alone."""
+    run: list[Block] = []
+    for block in blocks:
+        key = _key(block, depth)
+        if run and (key is None or key != _key(run[-1], depth)):
+            yield run
+            run = []
+        run.append(block)
+    if run:
+        yield run
+
+
+def _key(block: Block, depth: int) -> str | None:
+    return block.sub[depth] if len(block.sub) > depth else None
+
+
+def _size(blocks: list[Block]) -> int:
+    return sum(len(b.text) for b in blocks) + len(blocks) - 1
+
+
+def _sentences(block: Block, max_chars: int) -> Iterator[_Slice]:
+    """A block too long for one passage, cut between sentences (a longer sentence stays whole)."""
+    start = 0
+    for end in [*_sentence_ends(block.text, max_chars), len(block.text)]:
+        if end > start:
+            yield _Slice((block,), block.text[start:end].strip())
+            start = end
+
+
+def _sentence_ends(text: str, max_chars: int) -> Iterator[int]:
+    """Where to cut ``text`` so that pieces stay within ``max_chars``, at sentence ends only."""
+    start = last = 0
+    for m in SENTENCE_END.finditer(text):
+        if ABBREVIATION.search(text[max(0, m.start() - 6):m.start()]):
+            continue
+        if m.start() - start > max_chars and last > start:
+            yield last
+            start = last
+        last = m.end()
+    if len(text) - start > max_chars and last > start:
+        yield last
+
+
+def _passage(provision: Provision, instrument: Instrument, piece: _Slice, chunk: int, metadata: dict) -> Passage:
+    sub = piece.sub
+    first, last = piece.blocks[0], piece.blocks[-1]
+    return Passage(
+        provision_id="/".join((provision.id, *sub)), unit_id=provision.id, chunk=chunk,
+        instrument_id=instrument.id, label=unit_label(provision.unit, sub, instrument), heading=provision.heading,
+        path=provision.path, citation=cite(instrument, provision.unit, sub), text=piece.body,
+        start=first.start, end=last.end, page=first.page, metadata=dict(metadata),
+    )
