@@ -2,12 +2,14 @@
 
 A provision that fits ``max_chars`` (text and heading) is one passage. A longer one is cut between its
 top-level subdivisions; one that is still too long is cut between its own children, and so on down;
-only a single block longer than ``max_chars`` is cut, between sentences. A top-level subdivision gets
-a passage of its own unless it is short (under a quarter of ``max_chars``: it then joins its
-neighbours); points below that level fill passages up to ``max_chars``, so that a list of one-line
-points does not become a list of one-line passages. Each passage carries the most specific id that
-covers all of it: exactly paragraph 3 is ``…/art-29/3``; paragraphs 1 and 2, or the lead-in with
-paragraph 1, are ``…/art-29``. A passage cut between sentences keeps the offsets of its whole block.
+only a single block longer than ``max_chars`` is cut, between sentences. Every top-level subdivision
+gets a passage of its own, so that a pinpoint (``art-29/3``, ``s-1030/g``) can be returned; below that
+level, short points (under a quarter of ``max_chars``) fill passages up to ``max_chars``, so that a list
+of one-line points does not become a list of one-line passages. A short lead-in ("(a) Whoever—",
+"For the purposes of this Regulation:") is read with its first child and the passage keeps the child's
+id, since the lead-in is part of what that child says. Otherwise a passage carries the most specific id
+that covers all of it: a pack of points under paragraph 2 is ``…/art-23/2``. A passage cut between
+sentences keeps the offsets of its whole block.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class _Slice:
 
     blocks: tuple[Block, ...]
     text: str = ""
+    about: tuple[str, ...] | None = None  # the subdivision it is about, when a lead-in rides along
 
     @property
     def body(self) -> str:
@@ -40,8 +43,15 @@ class _Slice:
 
     @property
     def sub(self) -> tuple[str, ...]:
-        """The longest subdivision path shared by all its blocks."""
+        """The subdivision it is about; by default the longest path shared by all its blocks."""
+        if self.about is not None:
+            return self.about
         return tuple(os.path.commonprefix([b.sub for b in self.blocks]))
+
+    def after(self, lead: list[Block]) -> _Slice:
+        """This slice read after a lead-in, still about its own subdivision."""
+        text = "\n".join([*(b.text for b in lead), self.text]) if self.text else ""
+        return _Slice((*lead, *self.blocks), text, self.sub)
 
 
 def to_passages(provisions: list[Provision], instrument: Instrument, max_chars: int = 1200) -> list[Passage]:
@@ -66,24 +76,43 @@ def to_passages(provisions: list[Provision], instrument: Instrument, max_chars: 
 
 def _split(blocks: list[Block], depth: int, max_chars: int) -> Iterator[_Slice]:
     """Slices of ``blocks`` (all under one path of length ``depth``), cut between subdivisions at ``depth``."""
+    groups = list(_groups(blocks, depth))
+    lead: list[Block] = []
+    if len(groups) > 1 and _key(groups[0][0], depth) is None and _size(groups[0]) < max_chars // 4:
+        lead = groups.pop(0)
     pack: list[Block] = []
-    for group in _groups(blocks, depth):
+    for group in groups:
         size = _size(group)
+        if lead and size + 1 + _size(lead) <= max_chars:
+            group, lead = [*lead, *group], []
+            size = _size(group)
+        elif lead and size <= max_chars:
+            yield _Slice(tuple(lead))  # no room beside its first child: the lead-in stands alone
+            lead = []
         if size > max_chars:
             if pack:
                 yield _Slice(tuple(pack))
                 pack = []
-            if len(group) == 1:
-                yield from _sentences(group[0], max_chars)
-            else:
-                yield from _split(group, depth + 1, max_chars)
+            pieces = _sentences(group[0], max_chars) if len(group) == 1 else _split(group, depth + 1, max_chars)
+            for piece in pieces:
+                yield piece.after(lead) if lead else piece
+                lead = []
             continue
-        if pack and (depth == 0 and _size(pack) >= max_chars // 4 or _size(pack) + 1 + size > max_chars):
+        if pack and (depth == 0 or size >= max_chars // 4 or _size(pack) + 1 + size > max_chars):
             yield _Slice(tuple(pack))
             pack = []
-        pack.extend(group)
+        if depth == 0 or size >= max_chars // 4:
+            yield _Slice(tuple(group), about=_common(group, lead_of=depth))
+        else:
+            pack.extend(group)
     if pack:
         yield _Slice(tuple(pack))
+
+
+def _common(blocks: list[Block], lead_of: int) -> tuple[str, ...]:
+    """The subdivision a run of blocks is about, ignoring a lead-in of the level above ``lead_of``."""
+    inner = [b.sub for b in blocks if len(b.sub) > lead_of] or [b.sub for b in blocks]
+    return tuple(os.path.commonprefix(inner))
 
 
 def _groups(blocks: list[Block], depth: int) -> Iterator[list[Block]]:

@@ -66,17 +66,20 @@ def test_passage_metadata_carries_the_instrument_facts_for_filters():
 @pytest.mark.parametrize(
     ("blocks", "expected"),
     [
-        # the lead-in goes with the first paragraph: the passage covers more than one subdivision
-        ([((), words(20)), (("1",), words(140)), (("2",), words(140))], ["manual/rule-6", "manual/rule-6/2"]),
-        # paragraph 1 is too long: cut between its points, each slice is still "…/1"; points pack together
+        # a short lead-in is read with the first paragraph, which keeps its own id
+        ([((), words(20)), (("1",), words(140)), (("2",), words(140))], ["manual/rule-6/1", "manual/rule-6/2"]),
+        # paragraph 1 is too long: cut between its points, its lead-in rides with point (a)
         ([(("1",), words(40)), (("1", "a"), words(100)), (("1", "b"), words(100)), (("1", "c"), words(100)),
-          (("2",), words(30))], ["manual/rule-6/1", "manual/rule-6/1", "manual/rule-6/2"]),
+          (("2",), words(30))], ["manual/rule-6/1/a", "manual/rule-6/1/b", "manual/rule-6/1/c", "manual/rule-6/2"]),
+        # below the top level, short points pack together under their paragraph's id
+        ([(("1",), words(40)), *[(("1", x), words(30)) for x in "abcdefgh"], (("2",), words(30))],
+         ["manual/rule-6/1/a", "manual/rule-6/1", "manual/rule-6/2"]),
         # one point alone in its slice gets the point's id
         ([(("1",), words(200)), (("1", "a"), words(200)), (("2",), words(10))],
          ["manual/rule-6/1", "manual/rule-6/1/a", "manual/rule-6/2"]),
-        # short paragraphs are packed until a slice holds a quarter of the limit
+        # every top-level paragraph is a passage of its own, however short: each can be cited
         ([(("1",), words(20)), (("2",), words(20)), (("3",), words(20)), (("4",), words(230))],
-         ["manual/rule-6", "manual/rule-6/4"]),
+         ["manual/rule-6/1", "manual/rule-6/2", "manual/rule-6/3", "manual/rule-6/4"]),
     ],
 )
 def test_slices_take_the_most_specific_id_that_covers_them(blocks, expected):
