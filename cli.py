@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from corpus.errors import CyberlexError
+from corpus.errors import CyberlexError, StoreUnavailable
 from index.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited-passage search over cyber-law texts.")
@@ -32,9 +32,13 @@ def ingest(
     jurisdiction: Optional[str] = None,
     kind: Optional[str] = None,
 ) -> None:
-    """Ingest the corpus (or the given files) into the index; prints provisions found per instrument."""
+    """Ingest the corpus (or the given files) into the index; prints provisions found per instrument.
+
+    Exit codes: 0 all indexed, 1 some files failed (each reported with its reason; the rest is indexed),
+    2 nothing could start (bad arguments, the index locked by another process), 130 interrupted."""
     from corpus.catalog import load_catalog
     from index.indexer import Indexer
+    from index.legal import build_legal_index, summary
     from index.store import open_store
     from ingest.pipeline import ingest as run_ingest
     from ingest.pipeline import resolve_sources
@@ -51,20 +55,27 @@ def ingest(
         _fail(exc)
     try:
         indexer = Indexer(settings, store)
+        done = []  # this run's parsed instruments, for the legal index
 
         def show(instrument, parsed, change) -> None:
             if parsed is None:
                 typer.echo(f"FAILED  {instrument.id}: {change}", err=True)
             else:
+                done.append(parsed)
                 typer.echo(f"{instrument.id:55} {len(parsed.provisions):5} provisions {len(parsed.passages):6} passages  {change}")
 
-        report = run_ingest(sources, indexer.index, show)
+        report = run_ingest(sources, indexer.index, show, max_file_mb=settings.max_file_mb)
+        legal = build_legal_index(settings, done, store, indexer.encoder, catalog)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: instruments listed above are indexed, none half-written; run again to finish", err=True)
+        raise typer.Exit(130) from None
     finally:
         store.close()
     typer.echo(
         f"{len(report.provisions)} instruments, {sum(report.provisions.values())} provisions, "
         f"{sum(report.passages.values())} passages; {len(report.failed)} failed"
     )
+    typer.echo(summary(legal))
     if report.failed:
         raise typer.Exit(1)
 
@@ -148,17 +159,76 @@ def evaluate(
 
 
 @app.command()
+def train(
+    epochs: int = 1,
+    batch_size: int = 32,
+    seed: int = 42,
+    lr: float = 2e-5,
+    max_pairs: Annotated[int, typer.Option(help="pairs trained on, drawn evenly across pair kinds")] = 4000,
+) -> None:
+    """Fine-tune the embedder on pairs the corpus provides; prints the model directory for CYBERLEX_MODEL."""
+    from index.train import train as run_train
+
+    try:
+        model_dir = run_train(
+            Settings(), epochs=epochs, batch_size=batch_size, seed=seed, lr=lr, max_pairs=max_pairs,
+            on_progress=lambda message: typer.echo(message, err=True),
+        )
+    except CyberlexError as exc:
+        _fail(exc)
+    typer.echo(model_dir)
+
+
+@app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the API and the page (http://HOST:PORT/)."""
+    """Serve the API and the page (http://HOST:PORT/). Refuses to start while another process holds the
+    embedded index (an ingest, another server); a Qdrant server has no such limit."""
     import uvicorn
 
     from api.main import create_app
+    from index.search import Searcher
 
+    settings = Settings()
     try:
-        application = create_app(Settings())
+        searcher = Searcher(settings)  # opened now, so a locked index stops the start, naming its holder
+    except StoreUnavailable:
+        searcher = None  # a Qdrant server that is down: the app starts and answers 503 with the reason
     except CyberlexError as exc:
         _fail(exc)
-    uvicorn.run(application, host=host, port=port)
+    try:
+        if searcher is not None:
+            searcher.warm_up()
+        uvicorn.run(create_app(settings, searcher), host=host, port=port)
+    except CyberlexError as exc:
+        _fail(exc)
+    finally:
+        if searcher is not None:
+            searcher.close()
+
+
+@app.command()
+def bench(
+    out: Annotated[Optional[Path], typer.Option(help="write DIR/bench.json and DIR/bench.md")] = None,
+    sizes: Annotated[str, typer.Option(help="synthetic index sizes, comma-separated; '' for none")] = "100000",
+    queries: Annotated[int, typer.Option(help="distinct queries behind each latency figure")] = 200,
+    api_seconds: Annotated[float, typer.Option(help="length of the concurrent API load test")] = 15.0,
+    work: Annotated[Optional[Path], typer.Option(help="scratch directory (default: a temporary one, removed)")] = None,
+) -> None:
+    """Measure ingest, embedding, search and API speed in one run, in temporary indexes; print a Markdown table."""
+    import tempfile
+
+    from evals.bench import BenchConfig, parse_sizes, run_bench, to_markdown, write_report
+
+    try:
+        config = BenchConfig(sizes=parse_sizes(sizes), queries=queries, api_seconds=api_seconds)
+        with tempfile.TemporaryDirectory(prefix="cyberlex-bench-", dir=work) as scratch:
+            report = run_bench(Settings(), Path(scratch), config, progress=lambda m: typer.echo(m, err=True))
+    except CyberlexError as exc:
+        _fail(exc)
+    if out is not None:
+        for written in write_report(report, out):
+            typer.echo(f"wrote {written}", err=True)
+    typer.echo(to_markdown(report))
 
 
 if __name__ == "__main__":

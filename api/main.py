@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import health, instruments, page, provisions, search
+from api.routes import documents, health, instruments, legal, page, provisions, search
 from corpus.catalog import Catalog, load_catalog
 from corpus.errors import StoreLocked, StoreUnavailable
 from index.search import Searcher
@@ -60,7 +60,8 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
     errors.install(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"])
-    for module in (search, provisions, instruments, health, page):
+    # legal before provisions, whose /provisions/{id:path} would take /provisions/{id}/related for an id
+    for module in (search, legal, provisions, instruments, documents, health, page):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     return app

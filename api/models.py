@@ -8,7 +8,11 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from corpus.model import Instrument, Passage
+from index.legal import LegalIndex, Related, TermUse
 from index.search import Hit, ProvisionView
+from ingest.definitions import Definition
+from ingest.deontic import ADDRESSEES, FORCES
+from ingest.references import Reference
 
 
 class ErrorOut(BaseModel):
@@ -72,6 +76,8 @@ class ResultOut(BaseModel):
     score: float = Field(description="rank score; a typed citation scores 1.0")
     via: Literal["citation", "hybrid", "dense", "sparse"] = Field(description="what found it")
     page: int | None = Field(description="page of the source PDF, when the source is one")
+    force: list[str] = Field(description="deontic force of the passage: obligation, prohibition, permission, ...")
+    addressees: list[str] = Field(description="whom the passage binds or empowers: states, providers, ...")
 
     @classmethod
     def of(cls, hit: Hit, instrument: Instrument) -> ResultOut:
@@ -88,6 +94,8 @@ class ResultOut(BaseModel):
             score=hit.score,
             via=hit.via,
             page=p.page,
+            force=list(p.metadata.get("force", [])),
+            addressees=list(p.metadata.get("addressees", [])),
         )
 
 
@@ -122,9 +130,15 @@ class ProvisionOut(BaseModel):
     previous_id: str | None
     next_id: str | None
     passages: list[PassageOut]
+    force: list[str] = Field(description="deontic force of its passages, together")
+    addressees: list[str] = Field(description="whom its passages bind or empower, together")
+    definitions: list[TermUseOut] | None = Field(
+        description="terms its instrument defines, where they occur in `text`; null without the legal index"
+    )
+    references: ReferencesOut | None = Field(description="cross-references; null without the legal index")
 
     @classmethod
-    def of(cls, view: ProvisionView, instrument: Instrument) -> ProvisionOut:
+    def of(cls, view: ProvisionView, instrument: Instrument, legal: LegalIndex | None = None) -> ProvisionOut:
         return cls(
             provision_id=view.provision_id,
             unit_id=view.unit_id,
@@ -138,6 +152,15 @@ class ProvisionOut(BaseModel):
             previous_id=view.previous_id,
             next_id=view.next_id,
             passages=[PassageOut.of(p) for p in view.passages],
+            force=_tags(view.passages, "force", FORCES),
+            addressees=_tags(view.passages, "addressees", ADDRESSEES),
+            definitions=None if legal is None else [
+                TermUseOut.of(use) for use in legal.terms_in(view.instrument_id, view.text, view.provision_id)
+            ],
+            references=None if legal is None else ReferencesOut(
+                outgoing=[ReferenceOut.of(r) for r in legal.outgoing(view.provision_id, view.text)],
+                incoming=[ReferenceOut.of(r) for r in legal.incoming(view.provision_id)],
+            ),
         )
 
 
@@ -146,3 +169,101 @@ class HealthOut(BaseModel):
     store: Literal["edge", "server"]
     passages: int = Field(description="passages in the index")
     model: str = Field(description="the embedding model")
+
+
+class DocumentOut(BaseModel):
+    """What an upload indexed, and how the index changed (a re-upload of an id writes only what changed)."""
+
+    instrument_id: str
+    provisions: int
+    passages: int
+    added: int
+    updated: int
+    unchanged: int
+    removed: int
+
+
+# ---- the legal index: tags, definitions, references, related provisions -----------------------------
+
+def _tags(passages: tuple[Passage, ...], field: str, order: tuple[str, ...]) -> list[str]:
+    """The tags of several passages together, in their canonical order."""
+    held = {v for p in passages for v in p.metadata.get(field, [])}
+    return [v for v in order if v in held]
+
+
+class TermUseOut(BaseModel):
+    term: str = Field(description="the defined term, as its definition prints it")
+    start: int = Field(description="offset in the provision's `text`")
+    end: int
+    definitions: list[str] = Field(description="provision ids of the instrument's definitions of the term")
+
+    @classmethod
+    def of(cls, use: TermUse) -> TermUseOut:
+        return cls(term=use.term, start=use.start, end=use.end, definitions=list(use.definitions))
+
+
+class ReferenceOut(BaseModel):
+    source: str = Field(description="the unit whose text makes the reference")
+    target: str = Field(description="a provision id, an instrument id (a whole instrument), or the best guess")
+    kind: Literal["provision", "instrument", "unknown"] = Field(
+        description="what `target` names; `unknown` when the reference names an instrument outside the catalogue"
+    )
+    text: str = Field(description="the reference as printed: `Articles 16 to 21`")
+    start: int = Field(description="offset in the source's text (in the provision's `text` for outgoing ones)")
+    end: int
+    resolved: bool = Field(description="whether `target` is in the corpus; links only when true")
+
+    @classmethod
+    def of(cls, ref: Reference) -> ReferenceOut:
+        kind = "unknown" if not ref.target else "provision" if "/" in ref.target else "instrument"
+        return cls(source=ref.source, target=ref.target, kind=kind, text=ref.text, start=ref.start, end=ref.end,
+                   resolved=ref.resolved)
+
+
+class ReferencesOut(BaseModel):
+    outgoing: list[ReferenceOut] = Field(description="references in this provision's text")
+    incoming: list[ReferenceOut] = Field(description="references to it (or under it) from other provisions")
+
+
+class RelatedOut(BaseModel):
+    provision_id: str = Field(description="a unit of another instrument")
+    instrument_id: str
+    instrument: InstrumentOut
+    label: str
+    heading: str
+    citation: str
+    score: float = Field(description="similarity: dense and lexical z-scores added; higher is closer")
+    force: list[str]
+    addressees: list[str]
+
+    @classmethod
+    def of(cls, related: Related, instrument: Instrument) -> RelatedOut:
+        u = related.unit
+        return cls(provision_id=u.id, instrument_id=u.instrument_id, instrument=InstrumentOut.of(instrument),
+                   label=u.label, heading=u.heading, citation=u.citation, score=related.score, force=list(u.force),
+                   addressees=list(u.addressees))
+
+
+class RelatedListOut(BaseModel):
+    provision_id: str
+    unit_id: str = Field(description="related provisions are computed per unit")
+    related: list[RelatedOut]
+
+
+class DefinitionOut(BaseModel):
+    term: str
+    provision_id: str = Field(description="the most specific id of the definition: `.../art-1/a`")
+    instrument_id: str
+    instrument: InstrumentOut
+    citation: str
+    text: str = Field(description="the definition, verbatim")
+
+    @classmethod
+    def of(cls, definition: Definition, instrument: Instrument, citation: str) -> DefinitionOut:
+        return cls(term=definition.term, provision_id=definition.provision_id, instrument_id=definition.instrument_id,
+                   instrument=InstrumentOut.of(instrument), citation=citation, text=definition.text)
+
+
+class DefinitionsOut(BaseModel):
+    term: str
+    definitions: list[DefinitionOut]

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import sqlite3
 import threading
+from array import array
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -154,12 +155,15 @@ class PassageEmbedder:
 
 @component
 class QueryEmbedder:
+    """The query's embedding as an ``array``: a pipeline deep-copies a list element by element, which cost
+    milliseconds per query for 384 floats; an array it copies at once."""
+
     def __init__(self, encoder: DenseEncoder):
         self.encoder = encoder
 
     def warm_up(self) -> None:
         self.encoder.warm_up()
 
-    @component.output_types(embedding=list[float])
-    def run(self, text: str) -> dict[str, list[float]]:
-        return {"embedding": list(self.encoder.embed_query(text))}
+    @component.output_types(embedding=Sequence[float])
+    def run(self, text: str) -> dict[str, Sequence[float]]:
+        return {"embedding": array("f", self.encoder.embed_query(text))}

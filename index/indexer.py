@@ -3,6 +3,13 @@
 Point ids are deterministic (``Passage.key``), and each payload carries a hash of its content and of how
 its vectors were made, so re-indexing unchanged text embeds nothing and writes nothing, and points that
 a re-ingested instrument no longer produces are deleted.
+
+An instrument's new version reaches the store whole: every changed point in one upsert, after all of them
+are embedded. Qdrant writes an operation to its write-ahead log before applying it, so a process killed
+at any moment leaves the instrument as it was or as it is now, never half-written; what was embedded
+before the kill is kept by the embedding cache (sqlite, written in transactions), so the next run
+finishes quickly and converges to the same points. Points the new version no longer produces are deleted
+in a second operation right after: only a kill between the two leaves them, and the next run removes them.
 """
 
 from __future__ import annotations
@@ -21,9 +28,6 @@ from index.settings import Settings
 from index.sparse import Bm25Params, SparseEncoder
 from index.store import Store, StoredPoint
 
-UPSERT_BATCH = 256
-
-
 @dataclass(frozen=True)
 class IndexReport:
     added: int
@@ -37,18 +41,16 @@ class IndexReport:
 
 @component
 class StoreWriter:
-    """Upserts embedded documents as points, in batches."""
+    """Commits an instrument's new version: its changed points in one upsert, then its stale ones deleted."""
 
-    def __init__(self, store: Store, batch_size: int = UPSERT_BATCH):
+    def __init__(self, store: Store):
         self.store = store
-        self.batch_size = batch_size
 
-    @component.output_types(written=int)
-    def run(self, documents: list[Document]) -> dict[str, int]:
-        points = [StoredPoint(d.id, d.embedding, d.sparse_embedding, d.meta) for d in documents]
-        for start in range(0, len(points), self.batch_size):
-            self.store.upsert(points[start : start + self.batch_size])
-        return {"written": len(points)}
+    @component.output_types(written=int, removed=int)
+    def run(self, documents: list[Document], stale: list[str]) -> dict[str, int]:
+        self.store.upsert([StoredPoint(d.id, d.embedding, d.sparse_embedding, d.meta) for d in documents])
+        self.store.delete(stale)
+        return {"written": len(documents), "removed": len(stale)}
 
 
 def build_indexing_pipeline(store: Store, encoder: DenseEncoder, bm25: Bm25Params) -> Pipeline:
@@ -81,10 +83,9 @@ class Indexer:
         documents = [to_document(p, self.signature) for p in passages]
         stored = self.store.hashes_of(instrument_id)
         changed = [d for d in documents if stored.get(d.id) != d.meta[HASH_FIELD]]
-        stale = stored.keys() - {d.id for d in documents}
-        if changed:
-            self.pipeline.run({"embedder": {"documents": changed}})
-        self.store.delete(stale)
+        stale = sorted(stored.keys() - {d.id for d in documents})
+        if changed or stale:
+            self.pipeline.run({"embedder": {"documents": changed}, "writer": {"stale": stale}})
         added = sum(d.id not in stored for d in changed)
         return IndexReport(added, len(changed) - added, len(documents) - len(changed), len(stale))
 

@@ -40,11 +40,14 @@ class Filters:
     language: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
     binding: bool | None = None
+    force: tuple[str, ...] = ()  # deontic force of the passage (ingest.deontic.FORCES)
+    addressee: tuple[str, ...] = ()  # whom it binds or empowers (ingest.deontic.ADDRESSEES)
 
     def where(self) -> dict[str, list[Any]]:
         fields = {"instrument_id": self.instrument, "jurisdiction": self.jurisdiction, "kind": self.kind,
                   "language": self.language, "status": self.status,
-                  "binding": () if self.binding is None else (self.binding,)}
+                  "binding": () if self.binding is None else (self.binding,),
+                  "force": self.force, "addressees": self.addressee}
         return {name: list(values) for name, values in fields.items() if values}
 
 
@@ -309,8 +312,10 @@ def _unit_part(passage: Passage, text: str) -> str:
 
 
 def _matches(passage: Passage, where: Where) -> bool:
+    """Whether the passage meets the filters; a list field (force, addressees) meets one by any of its values."""
     values = {"instrument_id": passage.instrument_id, **passage.metadata}
-    return all(values.get(field) in allowed for field, allowed in where.items())
+    held = {field: value if isinstance(value, list) else [value] for field, value in values.items()}
+    return all(any(v in allowed for v in held.get(field, [None])) for field, allowed in where.items())
 
 
 def _subdivision(text: str, sub: Sequence[str]) -> str | None:

@@ -31,12 +31,17 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, description="key required by the API's write endpoints")
     embed_batch_size: int = Field(32, ge=1, le=1024)
     embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
+        "onnx",
         description="dense model runtime: sentence-transformers on torch, or ONNX Runtime with the model exported "
         "once under cache_dir (fp32: same vectors, faster; int8: fastest, cosine ~0.98 to fp32); falls back to torch",
     )
     max_query_chars: int = Field(1000, ge=10)
     max_k: int = Field(100, ge=1)
+    max_file_mb: float = Field(
+        20, gt=0, description="largest source file ingest reads (the corpus's largest is 1.8 MB); a bigger one is "
+        "reported as too large, since embedding it would take hours on a laptop"
+    )
+    max_upload_mb: float = Field(20, gt=0, description="largest file POST /documents accepts (413 above it)")
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; none by default")
     fusion: Literal["rrf", "minmax", "zscore", "native"] = Field(
         "rrf",

@@ -22,7 +22,8 @@ from index.settings import Settings
 
 DENSE = "dense"
 SPARSE = "sparse"
-KEYWORD_FIELDS = ("instrument_id", "unit_id", "provision_id", "jurisdiction", "kind", "language", "status")
+KEYWORD_FIELDS = ("instrument_id", "unit_id", "provision_id", "jurisdiction", "kind", "language", "status",
+                  "force", "addressees")
 FACET_LIMIT = 1_000_000  # above any number of distinct values a field holds here
 BOOL_FIELDS = ("binding",)
 
@@ -137,7 +138,7 @@ class StoreRetriever:
         self,
         where: dict[str, list[Any]],
         top_k: int,
-        query_embedding: list[float] | None = None,
+        query_embedding: Sequence[float] | None = None,
         query_sparse_embedding: SparseEmbedding | None = None,
     ) -> dict[str, list[Document]]:
         scored = self.store.query(

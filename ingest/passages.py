@@ -17,10 +17,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from corpus.model import Block, Instrument, Passage, Provision
 from index.citations import cite, unit_label
+from ingest.deontic import tag_passage
 
 UNIT_KINDS = {"art": "article", "s": "section", "rule": "rule", "recital": "recital", "annex": "annex",
               "para": "paragraph", "part": "part", "preamble": "preamble"}
@@ -70,8 +71,15 @@ def to_passages(provisions: list[Provision], instrument: Instrument, max_chars: 
         else:
             slices = list(_split(list(provision.blocks), 0, max_chars))
         metadata = {**facts, "unit_kind": UNIT_KINDS[provision.unit.split("-")[0]]}
-        out.extend(_passage(provision, instrument, piece, n, metadata) for n, piece in enumerate(slices))
+        out.extend(_tagged(_passage(provision, instrument, piece, n, metadata)) for n, piece in enumerate(slices))
     return out
+
+
+def _tagged(passage: Passage) -> Passage:
+    """The passage with its deontic force and addressees in its metadata, for search filters and badges."""
+    tags = tag_passage(passage)
+    tagged = {**passage.metadata, "force": list(tags.force), "addressees": list(tags.addressees)}
+    return replace(passage, metadata=tagged)
 
 
 def _split(blocks: list[Block], depth: int, max_chars: int) -> Iterator[_Slice]:

@@ -20,7 +20,7 @@ from index.settings import Settings
 from index.store import open_store
 
 RESULT_FIELDS = {"provision_id", "citation", "label", "heading", "instrument_id", "instrument", "path", "text",
-                 "score", "via", "page"}
+                 "score", "via", "page", "force", "addressees"}
 INSTRUMENT_FIELDS = {"id", "title", "short_title", "kind", "jurisdiction", "status", "binding", "language",
                      "official_url"}
 

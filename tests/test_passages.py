@@ -59,7 +59,7 @@ def test_passage_metadata_carries_the_instrument_facts_for_filters():
     assert passage.metadata == {
         "title": instrument("gdpr-2016-679").title, "short_title": "GDPR", "kind": "regional-law",
         "jurisdiction": "EU", "language": "en", "status": "in-force", "binding": True, "unit": "article",
-        "unit_kind": "recital",
+        "unit_kind": "recital", "force": [], "addressees": [],  # a recital states no rule
     }
 
 

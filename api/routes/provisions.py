@@ -1,11 +1,15 @@
-"""A provision in full: text, place in its instrument, neighbours, catalogue entry."""
+"""A provision in full: text, place in its instrument, neighbours, catalogue entry, legal links."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 
 from api.deps import InventoryDep, SearcherDep
 from api.models import ErrorOut, ProvisionOut
+from api.routes.legal import optional_legal_index
+from index.legal import LegalIndex
 
 router = APIRouter(tags=["provisions"])
 
@@ -14,7 +18,13 @@ router = APIRouter(tags=["provisions"])
     "/provisions/{provision_id:path}",
     responses={404: {"model": ErrorOut, "description": "no such provision in the index"}, 503: {"model": ErrorOut}},
 )
-def provision(provision_id: str, searcher: SearcherDep, inventory: InventoryDep) -> ProvisionOut:
-    """Look up a provision by id: a unit (`budapest-convention/art-29`) or a subdivision (`.../art-29/3`)."""
+def provision(
+    provision_id: str,
+    searcher: SearcherDep,
+    inventory: InventoryDep,
+    legal: Annotated[LegalIndex | None, Depends(optional_legal_index)],
+) -> ProvisionOut:
+    """Look up a provision by id: a unit (`budapest-convention/art-29`) or a subdivision (`.../art-29/3`),
+    with its tags, the defined terms and cross-references in its text, and the references made to it."""
     view = searcher.provision(provision_id)
-    return ProvisionOut.of(view, inventory.get(view.instrument_id))
+    return ProvisionOut.of(view, inventory.get(view.instrument_id), legal)

@@ -12,6 +12,7 @@ from api.models import ErrorOut, ResultOut, SearchOut
 from corpus.errors import InvalidInput
 from index.search import Filters
 from index.settings import Settings
+from ingest.deontic import ADDRESSEES, FORCES
 
 router = APIRouter(tags=["search"])
 
@@ -43,6 +44,14 @@ def checked_values(inventory: Inventory, field: str, given: list[str]) -> tuple[
     return tuple(by_folded[v.casefold()] for v in given)
 
 
+def checked_tags(name: str, given: list[str], valid: tuple[str, ...]) -> tuple[str, ...]:
+    """Deontic tags are a fixed vocabulary (ingest.deontic), matched case-insensitively."""
+    unknown = [v for v in given if v.casefold() not in valid]
+    if unknown:
+        raise InvalidInput(f"unknown {name} {', '.join(map(repr, unknown))}; valid values: {', '.join(valid)}")
+    return tuple(v.casefold() for v in given)
+
+
 @router.get("/search", responses={422: {"model": ErrorOut}, 503: {"model": ErrorOut}})
 def search(
     searcher: SearcherDep,
@@ -56,6 +65,8 @@ def search(
     language: Many = [],
     status: Many = [],
     binding: bool | None = None,
+    force: Annotated[list[str], Query(description=f"repeatable; deontic force: {', '.join(FORCES)}")] = [],
+    addressee: Annotated[list[str], Query(description=f"repeatable; whom it binds: {', '.join(ADDRESSEES)}")] = [],
     mode: Literal["hybrid", "dense", "sparse"] = "hybrid",
 ) -> SearchOut:
     """Cited passages in rank order; a typed citation puts its provision first (`via: "citation"`).
@@ -71,6 +82,8 @@ def search(
         language=checked_values(inventory, "language", language),
         status=checked_values(inventory, "status", status),
         binding=binding,
+        force=checked_tags("force", force, FORCES),
+        addressee=checked_tags("addressee", addressee, ADDRESSEES),
     )
     hits = searcher.search(query, k=k, filters=filters, mode=mode)
     return SearchOut(query=query, results=[ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in hits])

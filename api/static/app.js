@@ -4,7 +4,9 @@
 // Text from the index only ever enters the DOM as text nodes (never innerHTML): it is escaped by
 // construction, and highlighting wraps the matched parts of that text in <mark> elements.
 
-const FILTERS = ["jurisdiction", "kind", "binding", "instrument", "language", "status"];
+const FILTERS = ["jurisdiction", "kind", "binding", "instrument", "language", "status", "force", "addressee"];
+const FORCES = ["obligation", "prohibition", "permission", "definition", "procedural"];
+const ADDRESSEES = ["states", "member-states", "entities", "providers", "manufacturers", "persons", "authorities"];
 const PASSED_ON = ["q", "k", "mode", ...FILTERS];
 const LANGUAGES = { en: "English", ar: "Arabic", ja: "Japanese", th: "Thai" };
 const UNIT_NAMES = { art: "Art.", s: "s.", rule: "Rule", recital: "Recital", annex: "Annex", para: "Para.", part: "Part" };
@@ -17,6 +19,8 @@ const LONG_PASSAGE = 900; // characters; longer passages start folded
 
 const form = document.getElementById("search");
 const queryBox = document.getElementById("q");
+const defineForm = document.getElementById("define");
+const defineBox = document.getElementById("define-term");
 const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
 let latest = 0; // the newest view asked for; answers to older requests are dropped
@@ -143,6 +147,141 @@ function copyButton(citation) {
   return button;
 }
 
+// ---- the legal index: tags, defined terms, cross-references -----------------------------------
+
+const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+const instrumentOf = (id) => id.split("/")[0];
+
+/** Badges for the kind of rule and whom it addresses; null when the text has no tags (a recital). */
+function tagBadges(force = [], addressees = []) {
+  if (!force.length && !addressees.length) return null;
+  return el("p", { class: "tags" },
+    el("span", { class: "visually-hidden" }, "Kind of rule and addressees: "),
+    force.map((f) => el("span", { class: `tag force-${f}` }, capitalised(f))),
+    addressees.map((a) => el("span", { class: "tag addressee" }, `→ ${human(a)}`)));
+}
+
+/** The tag filters hold a fixed vocabulary (ingest/deontic.py), so they are filled before the catalogue loads. */
+function fillTagFilters() {
+  fillSelect("force", FORCES.map((f) => [f, capitalised(f)]));
+  fillSelect("addressee", ADDRESSEES.map((a) => [a, capitalised(human(a))]));
+}
+
+/** A readable name for a provision of any instrument: "Art. 2", or "s. 14 (Kenya Computer Misuse Act)". */
+function provisionName(id, here) {
+  const instrument = instrumentOf(id);
+  const name = unitName(id, instrument);
+  return instrument === here ? name : `${name}, ${instrumentName(instrument)}`;
+}
+
+/** The provision's text as nodes: defined terms link to their definitions, resolved references to their
+ * targets; where two spans overlap, the one that starts first wins. */
+function linkedText(view) {
+  const spans = [];
+  for (const ref of (view.references && view.references.outgoing) || []) {
+    if (!ref.resolved || ref.kind !== "provision" || ref.target === view.provision_id) continue;
+    spans.push({ start: ref.start, end: ref.end, href: provisionHref(ref.target), kind: "xref",
+                 title: `Go to ${provisionName(ref.target, view.instrument_id)}` });
+  }
+  for (const use of view.definitions || []) {
+    spans.push({ start: use.start, end: use.end, href: provisionHref(use.definitions[0]), kind: "defined-term",
+                 title: `“${use.term}” is defined in ${use.definitions.map((d) => unitName(d, view.instrument_id)).join(", ")}` });
+  }
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  const nodes = [];
+  let at = 0;
+  for (const span of spans) {
+    if (span.start < at) continue;
+    nodes.push(view.text.slice(at, span.start),
+      el("a", { href: span.href, "data-nav": true, class: span.kind, title: span.title }, view.text.slice(span.start, span.end)));
+    at = span.end;
+  }
+  nodes.push(view.text.slice(at));
+  return nodes;
+}
+
+/** Unique ids, in order: a provision named twice is listed once. */
+const unique = (ids) => [...new Set(ids)];
+
+function referenceList(title, ids, here) {
+  if (!ids.length) return null;
+  return [el("h3", {}, title),
+    el("ul", { class: "links" }, ids.map((id) => el("li", {}, navLink(provisionHref(id), provisionName(id, here)))))];
+}
+
+/** Defined terms, references to and from the provision; a note instead when the legal index is not built. */
+function legalLinks(view) {
+  if (view.references === null || view.definitions === null) {
+    return el("section", { class: "legal", "aria-label": "Legal links" },
+      el("p", { class: "hint" }, "Definitions and cross-references appear once the legal index is built (cyberlex ingest)."));
+  }
+  const terms = unique(view.definitions.map((use) => use.term));
+  const outgoing = unique(view.references.outgoing.filter((r) => r.resolved && r.kind === "provision").map((r) => r.target));
+  const incoming = unique(view.references.incoming.map((r) => r.source));
+  if (!terms.length && !outgoing.length && !incoming.length) return null;
+  return el("section", { class: "legal", "aria-labelledby": "legal-title" },
+    el("h2", { id: "legal-title" }, "Definitions and cross-references"),
+    terms.length > 0 && [el("h3", {}, "Defined terms used here"),
+      el("ul", { class: "links" }, terms.map((term) => {
+        const use = view.definitions.find((u) => u.term === term);
+        return el("li", {}, navLink(provisionHref(use.definitions[0]), `“${term}”`), " — ",
+          navLink(`/?${new URLSearchParams({ define: term })}`, `Definitions of “${term}” in every instrument`));
+      }))],
+    referenceList("Refers to", outgoing.filter((id) => id !== view.provision_id), view.instrument_id),
+    referenceList("Referred to by", incoming, view.instrument_id));
+}
+
+function relatedItem(item) {
+  return el("li", { class: "result related-item" },
+    el("h3", { class: "citation" }, navLink(provisionHref(item.provision_id), item.citation)),
+    item.heading && el("p", { class: "heading" }, item.heading),
+    el("p", { class: "facts" }, instrumentFacts(item.instrument)),
+    tagBadges(item.force, item.addressees));
+}
+
+/** "Related provisions in other instruments", filled in when the answer comes. */
+function relatedSection(view, ticket) {
+  const body = el("div", { class: "related-body" }, el("p", { class: "hint" }, "Finding related provisions…"));
+  const section = el("section", { class: "related", "aria-labelledby": "related-title" },
+    el("h2", { id: "related-title" }, "Related provisions in other instruments"), body);
+  api(`/provisions/${encodedId(view.provision_id)}/related`).then((answer) => {
+    if (ticket !== latest) return;
+    body.replaceChildren(answer.related.length
+      ? el("ol", { class: "results" }, answer.related.map(relatedItem))
+      : el("p", { class: "hint" }, "None: recitals, preambles and annexes state no rules to compare."));
+  }, (err) => {
+    if (ticket === latest) body.replaceChildren(el("p", { class: "hint" }, `Related provisions are unavailable: ${err.message}`));
+  });
+  return section;
+}
+
+async function showDefinitions(term) {
+  const ticket = ++latest;
+  document.title = `Definitions of ${term} — cyberlex`;
+  setStatus(`Looking up the definitions of “${term}”…`);
+  let body;
+  try {
+    body = await api(`/definitions?${new URLSearchParams({ term })}`);
+  } catch (err) {
+    if (ticket !== latest) return;
+    setStatus("The definitions could not be looked up.", "error");
+    show(failure(`The definitions could not be looked up: ${err.message}`));
+    return;
+  }
+  if (ticket !== latest) return;
+  const count = body.definitions.length;
+  setStatus(count ? `${count} definition${count === 1 ? "" : "s"} of “${body.term}”.` : `No definition of “${body.term}”.`);
+  const pattern = termPattern(queryTerms(body.term));
+  show(el("h1", { class: "section-title" }, `Definitions of “${body.term}”`),
+    count
+      ? el("ol", { class: "results", "aria-label": "Definitions" }, body.definitions.map((d) => el("li", { class: "result" },
+        el("h2", { class: "citation" }, navLink(provisionHref(d.provision_id), d.citation)),
+        el("p", { class: "facts" }, instrumentFacts(d.instrument)),
+        passageBlock(d.text, pattern, d.instrument.language),
+        el("div", { class: "actions" }, copyButton(d.citation)))))
+      : el("div", { class: "empty" }, el("p", {}, `No instrument in the index defines “${body.term}”.`)));
+}
+
 // ---- the catalogue (filters, intro) ------------------------------------------------------
 
 let catalogue = [];
@@ -178,6 +317,7 @@ async function loadCatalogue() {
 /** Sets the form from the URL; a value the drop-down lacks is added, so the form shows what is searched. */
 function fillForm(params) {
   queryBox.value = params.get("q") || "";
+  defineBox.value = params.get("define") || "";
   for (const name of FILTERS) {
     const select = form.elements[name];
     const value = params.get(name) || "";
@@ -212,6 +352,17 @@ form.addEventListener("submit", (event) => {
   const params = new URLSearchParams({ q });
   for (const name of FILTERS) if (form.elements[name].value) params.set(name, form.elements[name].value);
   navigate(`/?${params}`);
+});
+
+defineForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const term = defineBox.value.trim();
+  if (!term) {
+    setStatus("Type a term, such as “computer system”, to see how each instrument defines it.", "error");
+    defineBox.focus();
+    return;
+  }
+  navigate(`/?${new URLSearchParams({ define: term })}`);
 });
 
 document.getElementById("clear-filters").addEventListener("click", () => {
@@ -262,6 +413,7 @@ function resultItem(result, pattern) {
     el("h2", { class: "citation" }, navLink(href, result.citation)),
     result.heading && el("p", { class: "heading" }, result.heading),
     el("p", { class: "facts" }, instrumentFacts(result.instrument)),
+    tagBadges(result.force, result.addressees),
     result.path.length > 0 && el("p", { class: "path" }, result.path.join(" › ")),
     passageBlock(result.text, pattern, result.instrument.language),
     el("div", { class: "actions" },
@@ -317,8 +469,9 @@ function provisionArticle(view, level) {
     breadcrumb(view),
     el(`h${level}`, { class: "provision-title" }, view.label, view.heading && ` — ${view.heading}`),
     el("p", { class: "citation-line" }, el("span", { class: "citation-text" }, view.citation), copyButton(view.citation)),
+    tagBadges(view.force, view.addressees),
     whole,
-    el("div", { class: "provision-text", lang: view.instrument.language, dir: "auto" }, view.text),
+    el("div", { class: "provision-text", lang: view.instrument.language, dir: "auto" }, linkedText(view)),
     neighbours(view));
 }
 
@@ -413,7 +566,9 @@ async function showProvision(id) {
   const back = sessionStorage.getItem("lastSearch");
   show(
     back && el("p", { class: "back" }, navLink(back, "← Back to the results")),
-    el("div", { class: "provision-page" }, provisionArticle(view, 1), catalogueEntry(view.instrument)));
+    el("div", { class: "provision-page" },
+      el("div", { class: "provision-main" }, provisionArticle(view, 1), legalLinks(view), relatedSection(view, ticket)),
+      catalogueEntry(view.instrument)));
   window.scrollTo(0, 0);
   main.focus({ preventScroll: true });
 }
@@ -425,6 +580,7 @@ function route() {
   }
   const params = new URLSearchParams(location.search);
   fillForm(params);
+  if ((params.get("define") || "").trim()) return showDefinitions(params.get("define").trim());
   if (!(params.get("q") || "").trim()) {
     latest++;
     document.title = "cyberlex — cited provisions of cyber law";
@@ -435,4 +591,5 @@ function route() {
   return runSearch(params);
 }
 
+fillTagFilters();
 loadCatalogue().then(route);
