@@ -44,6 +44,8 @@ class EdgeStore(Store):
         self._written = False
         try:
             self._shard = qe.EdgeShard.load(str(self.path)) if (self.path / "edge_config.json").exists() else None
+            if self._shard:
+                self._index_payload(set(self._shard.info().payload_schema))
         except BaseException:
             self._lock.release()
             raise
@@ -129,11 +131,17 @@ class EdgeStore(Store):
             sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
         self._shard = qe.EdgeShard.create(str(self.path), config)
-        for field in KEYWORD_FIELDS:
-            self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
-        for field in BOOL_FIELDS:
-            self._shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Bool))
+        self._index_payload(set())
         return self._shard
+
+    def _index_payload(self, existing: set[str]) -> None:
+        """Create the payload indexes the layout names and the shard lacks: a store created by an older
+        version, or by a process killed before its indexes were made, gets them on its next open."""
+        wanted = [(f, qe.PayloadSchemaType.Keyword) for f in KEYWORD_FIELDS] + \
+                 [(f, qe.PayloadSchemaType.Bool) for f in BOOL_FIELDS]
+        for field, schema in wanted:
+            if field not in existing:
+                self._shard.update(qe.UpdateOperation.create_field_index(field, schema))
 
 
 def _acquire(lock_path: Path, store_path: Path) -> FileLock:

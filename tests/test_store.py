@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import qdrant_edge as qe
 from haystack.dataclasses import SparseEmbedding
 from qdrant_client import QdrantClient
 
@@ -174,6 +175,15 @@ def test_edge_store_reopened_finds_its_data(tmp_path):
         assert again.count() == len(POINTS) - 1
         assert units(again.query(dense=[1.0, 0.0, 0.0, 0.0], limit=1)) == ["budapest/art-1"]
         assert again.count({"binding": [False]}) == 1  # payload indexes survive too
+
+
+def test_edge_store_reopened_gets_the_payload_indexes_it_lacks(tmp_path):
+    with EdgeStore(tmp_path / "edge") as first:
+        first.upsert([stored(*p) for p in POINTS])
+        first._shard.update(qe.UpdateOperation.delete_field_index("jurisdiction"))
+        assert "jurisdiction" not in first._shard.info().payload_schema
+    with EdgeStore(tmp_path / "edge") as again:
+        assert "jurisdiction" in again._shard.info().payload_schema
 
 
 def test_edge_store_in_use_by_another_process_raises_store_locked(tmp_path):
