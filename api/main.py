@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routes import documents, health, instruments, legal, page, provisions, search
+from api.routes import docs, documents, health, instruments, legal, page, provisions, search
 from corpus.catalog import Catalog, load_catalog
 from corpus.errors import StoreLocked, StoreUnavailable
 from index.search import Searcher
@@ -52,6 +52,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
         summary="Cited-passage search over cyber-law texts: provision text with a pinpoint citation, never prose.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
     )
     app.state.settings = settings
     app.state.catalog = catalog
@@ -63,5 +64,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
     # legal before provisions, whose /provisions/{id:path} would take /provisions/{id}/related for an id
     for module in (search, legal, provisions, instruments, documents, health, page):
         app.include_router(module.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
+    app.mount(docs.ASSETS, docs.assets, name="docs-assets")
     return app

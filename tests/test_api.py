@@ -292,3 +292,11 @@ def test_the_page_is_served_for_searches_and_provisions_with_a_strict_csp(client
     assert '<form id="search"' in response.text
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_openapi_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower() and "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/openapi.json").json()["paths"]["/search"]
