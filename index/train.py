@@ -9,7 +9,7 @@ learns to reach the content rather than to spot a copy of the query:
 - ``paragraph``: the heading → each numbered paragraph of a provision that has several;
 - ``term``: a defined term ("traffic data") → its definition;
 - ``sentence``: the first sentence of a paragraph → the rest of its passage (the inverse cloze task);
-- ``division``: a chapter or section title → a few of its member provisions (noisy, so few per division).
+- ``division``: a chapter or section title → one of its member provisions (noisy, so one per division).
 
 Fine-tuning uses sentence-transformers' trainer with in-batch negatives on the CPU; the result lands in a
 directory named by a hash of everything that shaped it, so the index keys its vectors by a new model identity.
@@ -217,7 +217,7 @@ def _first_sentence(text: str) -> str:
 def _division_pairs(
     provisions: list[Provision], by_unit: dict[str, list[Passage]], short_title: str, rng: random.Random
 ) -> Iterator[tuple[str, str, str]]:
-    """A division's title → a few of its member provisions, with the divisions left out of the positive."""
+    """A small division's title → one of its members, with the divisions left out of the positive."""
     members: dict[str, list[Provision]] = {}
     for provision in provisions:
         for division in provision.path:
