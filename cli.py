@@ -163,7 +163,7 @@ def train(
     epochs: int = 1,
     batch_size: int = 32,
     seed: int = 42,
-    lr: float = 2e-5,
+    lr: float = 5e-5,
     max_pairs: Annotated[int, typer.Option(help="pairs trained on, drawn evenly across pair kinds")] = 4000,
 ) -> None:
     """Fine-tune the embedder on pairs the corpus provides; prints the model directory for CYBERLEX_MODEL."""

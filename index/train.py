@@ -67,7 +67,7 @@ class HyperParams:
 
     epochs: int = 1
     batch_size: int = 32
-    lr: float = 2e-5
+    lr: float = 5e-5  # beat 2e-5 on dense retrieval at the same budget (dev set, 4,000 pairs)
     seed: int = 42
     max_pairs: int = 4000
     warmup_ratio: float = 0.1
@@ -293,7 +293,7 @@ def train(
     epochs: int = 1,
     batch_size: int = 32,
     seed: int = 42,
-    lr: float = 2e-5,
+    lr: float = 5e-5,
     max_pairs: int = 4000,
     max_seq_length: int = 128,
     parsed: Iterable[Parsed] | None = None,

@@ -58,7 +58,7 @@ def loaded(figures: dict[str, Any]) -> bool:
 def test_ingest_figures_compare_the_end_to_end_rate_with_the_raw_one(report):
     ingest = report["ingest"]
     for field in ("seconds", "cpu_seconds", "passages", "unique_texts", "passages_per_s", "ratio_to_raw",
-                  "peak_rss_mb", "batch_size"):
+                  "cpu_ratio_to_raw", "peak_rss_mb", "batch_size"):
         assert positive(ingest[field]), field
     assert ingest["passages_per_s"] == pytest.approx(ingest["passages"] / ingest["seconds"], rel=0.01)
     assert loaded(ingest)
@@ -70,6 +70,7 @@ def test_raw_embedding_rate_is_given_per_batch_size_with_the_best(report):
     assert all(positive(rate) for rate in embedding["passages_per_s"].values())
     assert embedding["best_passages_per_s"] == max(embedding["passages_per_s"].values())
     assert embedding["passages_per_s"][str(embedding["best_batch_size"])] == embedding["best_passages_per_s"]
+    assert positive(embedding["best_passages_per_cpu_s"]) and loaded(embedding)
 
 
 def test_every_system_has_latency_at_the_real_and_the_synthetic_size(report):
