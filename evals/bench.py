@@ -203,7 +203,7 @@ def bench_search(
 ) -> dict[str, Any]:
     """Latency of each system, each query once. The query-embedding cache is emptied before each search mode,
     so every dense and hybrid query pays for its embedding, as a first-time query does. The searcher's first
-    query, which also reads the index's list of units, is timed apart."""
+    query, which pages in what the index keeps on disk, is timed apart."""
     runs: dict[str, Callable[[str], object]] = {"bm25": lambda q: bm25.search(q, k)}
     for mode in SYSTEMS[1:]:
         runs[mode] = lambda q, mode=mode: searcher.search(q, k=k, mode=mode)
@@ -535,7 +535,7 @@ def to_markdown(report: dict[str, Any]) -> str:
               "| --- |" + " --- |" * len(sizes)]
     for system in SYSTEMS:
         lines.append(f"| {system} | " + " | ".join(str(_latency(report["search"][s][system])) for s in sizes) + " |")
-    lines += ["| first query, s (reads the unit list) | "
+    lines += ["| first query after opening the index, s | "
               + " | ".join(f"{report['search'][s]['first_query_s']:.3f}" for s in sizes) + " |",
               "| load | " + " | ".join(_load(report["search"][s]) for s in sizes) + " |",
               "", f"Query embedding alone: {_latency(report['query_embedding']['latency'])} ms "

@@ -202,6 +202,17 @@ def test_a_typed_citation_comes_first_and_is_not_repeated(searcher, query, cited
     assert all(h.via == "hybrid" for h in hits[1:])
 
 
+def test_a_unit_indexed_after_the_first_search_is_cited_at_once(settings, encoder):
+    with ClientStore(QdrantClient(":memory:"), "later") as store:
+        indexer = Indexer(settings, store, encoder)
+        indexer.index(BUDAPEST, PASSAGES[BUDAPEST][:1])
+        searcher = Searcher(settings, store=store, embedder=encoder, catalog=CATALOG)
+        assert all(h.via == "hybrid" for h in searcher.search("Article 29 Budapest Convention"))
+        indexer.index(BUDAPEST, PASSAGES[BUDAPEST])
+        first = searcher.search("Article 29 Budapest Convention")[0]
+        assert (first.via, first.passage.unit_id) == ("citation", f"{BUDAPEST}/art-29")
+
+
 def test_a_citation_outside_the_filters_is_not_a_hit(searcher):
     hits = searcher.search("Budapest Convention art. 2", filters=Filters(jurisdiction=("US",)))
     assert {h.passage.instrument_id for h in hits} == {CFAA}
