@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import bm25s
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 SEARCH_MODES = ("hybrid", "dense", "sparse")
 SYSTEM_NAMES = (*SEARCH_MODES, "bm25")
+CANDIDATES_PER_RESULT = 20  # passages ranked fully per wanted result before grouping reads further
 TOKEN_PATTERN = r"(?u)\b\w+\b"  # bm25s' default needs two characters and would drop "7" in "24/7" or "art. 2"
 
 
@@ -59,7 +60,10 @@ class BM25System:
         self._passages = tuple(passages)
         self._stemmer = _stemmer()
         self._bm25 = bm25s.BM25()
-        self._bm25.index(self._tokenize([f"{p.heading}\n{p.text}" for p in self._passages]), show_progress=False)
+        texts = [f"{p.heading}\n{p.text}" for p in self._passages]
+        unique = list(dict.fromkeys(texts))  # each distinct text tokenized (and stemmed) once
+        tokens = dict(zip(unique, self._tokenize(unique)))
+        self._bm25.index([tokens[t] for t in texts], show_progress=False)
 
     def _tokenize(self, texts: list[str]) -> list[list[str]]:
         return bm25s.tokenize(
@@ -73,12 +77,23 @@ class BM25System:
             return []
         scores = self._bm25.get_scores(tokens)
         results: dict[str, tuple[str, float]] = {}  # unit id -> its best passage's (provision id, score)
-        for i in np.argsort(-scores, kind="stable"):
+        for i in _best_first(scores, CANDIDATES_PER_RESULT * k):
             if scores[i] <= 0 or len(results) == k:
                 break
             passage = self._passages[i]
             results.setdefault(passage.unit_id, (passage.provision_id, float(scores[i])))
         return list(results.values())
+
+
+def _best_first(scores: np.ndarray, n: int) -> Iterator[int]:
+    """Indices by score, best first, ties by index; the ``n`` best are ranked first and the rest only if the
+    caller reads on: sorting a million scores would cost more than scoring them."""
+    if n >= len(scores):
+        yield from np.argsort(-scores, kind="stable")
+        return
+    nth = -np.partition(-scores, n - 1)[n - 1]
+    for part in (np.flatnonzero(scores >= nth), np.flatnonzero(scores < nth)):  # ties at the n-th stay together
+        yield from part[np.argsort(-scores[part], kind="stable")]
 
 
 def build_systems(searcher: Searcher, names: Sequence[str]) -> list[System]:

@@ -262,6 +262,20 @@ def test_bm25_returns_nothing_when_no_query_term_is_indexed() -> None:
     assert BM25System(FIVE_PASSAGES).search("zebra the of", k=5) == []
 
 
+def test_bm25_fills_k_units_when_the_best_passages_all_belong_to_one_unit() -> None:
+    # 60 passages of one unit outscore everything else: grouping must read past the first 20·k candidates.
+    passages = [passage(f"act/s-1/{i}", "preservation order preservation order") for i in range(60)]
+    passages += [passage(f"act/s-{n}", f"a preservation order under section {n}") for n in range(2, 5)]
+    assert [pid.split("/")[1] for pid, _ in BM25System(passages).search("preservation order", k=2)] == ["s-1", "s-2"]
+
+
+def test_bm25_scores_copies_of_a_text_alike_and_ranks_them_in_corpus_order() -> None:
+    copies = [passage(f"act/s-{n}", "The preservation order may last up to ninety days.") for n in range(1, 4)]
+    results = BM25System([*FIVE_PASSAGES, *copies]).search("ninety days", k=4)
+    assert [pid for pid, _ in results] == ["treaty/art-16/2", "act/s-1", "act/s-2", "act/s-3"]
+    assert len({score for _, score in results}) == 1
+
+
 def test_bm25_refuses_an_empty_corpus() -> None:
     with pytest.raises(InvalidInput, match="ingest the corpus first"):
         BM25System([])
