@@ -7,73 +7,27 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from api.main import create_app
 from api_index import BUDAPEST, small_index
+from browser import browser, page, serve  # noqa: F401 (browser and page are fixtures)
 from corpus.catalog import load_catalog
 from index.settings import REPO_ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-LAPTOP = {"width": 1366, "height": 768}
-PATIENCE_MS = 15_000  # two shared cores: a search can take seconds while other tests load models
-
-expect.set_options(timeout=PATIENCE_MS)
-
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on a free loopback port, served by uvicorn in a background thread."""
     catalog = load_catalog()
     with small_index(tmp_path_factory.mktemp("page-index"), catalog) as (settings, searcher):
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(create_app(settings, searcher, catalog), log_level="warning"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=base_url, viewport=LAPTOP)
-    context.set_default_timeout(PATIENCE_MS)
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield opened
-    context.close()
-    assert errors == [], f"the page's script failed: {errors}"
+        with serve(create_app(settings, searcher, catalog)) as url:
+            yield url
 
 
 def search(page: Page, query: str) -> None:
