@@ -1,4 +1,7 @@
-"""Domain errors. Raised anywhere inside; turned into HTTP errors once, at the API edge (api/errors.py)."""
+"""Domain errors. Raised anywhere inside; turned into HTTP errors once, at the API edge (api/errors.py).
+
+They cross process boundaries (the ingest parses in a worker process), so an error whose constructor does not take
+its message defines ``__reduce__``: pickle would otherwise call it with the message alone."""
 
 from __future__ import annotations
 
@@ -17,15 +20,21 @@ class InvalidInput(CyberlexError):
 
 class UnknownInstrument(NotFound):
     def __init__(self, instrument_id: str, valid: list[str] | tuple[str, ...] = ()):
-        hint = f"; valid ids: {', '.join(sorted(valid))}" if valid else ""
+        self.instrument_id, self.valid = instrument_id, tuple(valid)
+        hint = f"; valid ids: {', '.join(sorted(self.valid))}" if self.valid else ""
         super().__init__(f"unknown instrument {instrument_id!r}{hint}")
-        self.instrument_id = instrument_id
+
+    def __reduce__(self):
+        return type(self), (self.instrument_id, self.valid)
 
 
 class UnknownProvision(NotFound):
     def __init__(self, provision_id: str):
         super().__init__(f"no provision {provision_id!r} in the index")
         self.provision_id = provision_id
+
+    def __reduce__(self):
+        return type(self), (self.provision_id,)
 
 
 class CatalogError(CyberlexError):
@@ -39,6 +48,9 @@ class ConversionError(CyberlexError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+    def __reduce__(self):
+        return type(self), (self.path, self.reason)
 
 
 class StoreLocked(CyberlexError):

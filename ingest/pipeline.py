@@ -2,15 +2,26 @@
 
 One instrument at a time, so that a bad file is reported and skipped while the rest ingests: a file
 that cannot be read, is over the size limit, yields no text, or trips a bug in a parser is recorded in
-the report with its reason, and nothing of it reaches the index.
+the report with its reason, and nothing of it reaches the index. Parsing (pure Python, one core) runs a few
+files ahead in a worker process while this one embeds (ONNX Runtime, every core).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
-from collections.abc import Callable, Iterable
+import signal
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
+from multiprocessing import get_context, parent_process
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from corpus.catalog import Catalog
@@ -22,6 +33,9 @@ from ingest.segment import segment
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 MB = 1_000_000
+# Files parsed ahead of the one being indexed (a parsed text file pickles to about twice its size). Fewer than 6 left
+# the worker idle behind files slow to index on a re-ingest from the embedding cache.
+PARSE_AHEAD = 6
 
 log = logging.getLogger(__name__)
 
@@ -103,30 +117,95 @@ def ingest(
     index: Callable[[str, list[Passage]], object],
     on_progress: Callable[[Instrument, Parsed | None, object], None] = lambda *_: None,
     max_file_mb: float | None = None,
+    parse_ahead: int = PARSE_AHEAD,
 ) -> IngestReport:
-    """Parse and index each source; a file that fails is recorded in the report and the run goes on."""
+    """Parse and index each source; a file that fails is recorded in the report and the run goes on.
+
+    A worker process parses up to ``parse_ahead`` files ahead of the one being indexed; with 0, or a single
+    source (no process start-up to pay for one file), each file is parsed here, just before it is indexed."""
     report = IngestReport()
     files: dict[str, Path] = {}  # instrument id → the file indexed under it in this run
-    for path, instrument in sources:
-        try:
-            if instrument.id in files:
-                raise InvalidInput(f"{path}: instrument id {instrument.id!r} is already taken by "
-                                   f"{files[instrument.id]} in this run; ingest it alone with --instrument-id")
-            parsed = parse_instrument(path, instrument, max_file_mb)
-            if not parsed.passages:
-                raise ConversionError(str(path), "no text found to index")
-            change = index(instrument.id, parsed.passages)
-        except Exception as exc:
-            reason = str(exc) if isinstance(exc, CyberlexError) else _unexpected(path, exc)
-            report.failed[str(path)] = reason
-            on_progress(instrument, None, reason)
-            continue
-        files[instrument.id] = path
-        report.provisions[instrument.id] = len(parsed.provisions)
-        report.passages[instrument.id] = len(parsed.passages)
-        report.changes[instrument.id] = change
-        on_progress(instrument, parsed, change)
+    with _parses(sources, max_file_mb, parse_ahead if len(sources) > 1 else 0) as parses:
+        for (path, instrument), parse in zip(sources, parses):
+            try:
+                if instrument.id in files:
+                    raise InvalidInput(f"{path}: instrument id {instrument.id!r} is already taken by "
+                                       f"{files[instrument.id]} in this run; ingest it alone with --instrument-id")
+                parsed = parse()
+                if not parsed.passages:
+                    raise ConversionError(str(path), "no text found to index")
+                change = index(instrument.id, parsed.passages)
+            except Exception as exc:
+                reason = str(exc) if isinstance(exc, CyberlexError) else _unexpected(path, exc)
+                report.failed[str(path)] = reason
+                on_progress(instrument, None, reason)
+                continue
+            files[instrument.id] = path
+            report.provisions[instrument.id] = len(parsed.provisions)
+            report.passages[instrument.id] = len(parsed.passages)
+            report.changes[instrument.id] = change
+            on_progress(instrument, parsed, change)
     return report
+
+
+@contextmanager
+def _parses(
+    sources: list[tuple[Path, Instrument]], max_mb: float | None, ahead: int
+) -> Iterator[Iterator[Callable[[], Parsed]]]:
+    """Each source's parse in source order, as a call that returns it or raises its error; ``ahead`` > 0 runs
+    them in a worker process, that many ahead of the one asked for. The worker is spawned, not forked: this
+    process runs ONNX Runtime's threads. On any exit, Ctrl-C included, the parse under way ends and the rest are
+    dropped."""
+    if not ahead:
+        yield (partial(parse_instrument, path, instrument, max_mb) for path, instrument in sources)
+        return
+    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_start_worker)
+    try:
+        yield _submitted(pool, sources, max_mb, ahead)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _submitted(
+    pool: ProcessPoolExecutor, sources: list[tuple[Path, Instrument]], max_mb: float | None, ahead: int
+) -> Iterator[Callable[[], Parsed]]:
+    futures: deque[Future[Parsed]] = deque()
+    for path, instrument in sources:
+        futures.append(pool.submit(_parse_in_worker, path, instrument, max_mb))
+        if len(futures) > ahead:
+            yield futures.popleft().result
+    while futures:
+        yield futures.popleft().result
+
+
+def _start_worker() -> None:
+    """Ctrl-C reaches the whole process group; the main process alone handles it. And the worker ends with the
+    main process, even killed: waiting for work on a queue it holds both ends of, it would never see it go."""
+
+    def exit_with_parent() -> None:
+        wait([parent_process().sentinel])
+        os._exit(1)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=exit_with_parent, daemon=True).start()
+
+
+class _ParseBug(Exception):
+    """A bug met in the worker, sent back as text: its exception might not unpickle, and a result that does not
+    unpickle breaks the pool for every file after it."""
+
+    def __init__(self, name: str, message: str, trace: str):
+        super().__init__(name, message, trace)
+        self.name, self.message, self.trace = name, message, trace
+
+
+def _parse_in_worker(path: Path, instrument: Instrument, max_mb: float | None) -> Parsed:
+    try:
+        return parse_instrument(path, instrument, max_mb)
+    except CyberlexError:
+        raise
+    except Exception as exc:
+        raise _ParseBug(type(exc).__name__, str(exc), traceback.format_exc()) from None
 
 
 def _check_size(path: Path, max_mb: float) -> None:
@@ -142,5 +221,10 @@ def _check_size(path: Path, max_mb: float) -> None:
 
 def _unexpected(path: Path, exc: Exception) -> str:
     """A bug met on one file: logged with its traceback for the fix, reported as that file's failure."""
-    log.error("unexpected error ingesting %s", path, exc_info=exc)
-    return f"{path}: unexpected {type(exc).__name__} (a cyberlex bug; the log has the traceback): {exc}"
+    if isinstance(exc, _ParseBug):
+        log.error("unexpected error ingesting %s, in the parse worker:\n%s", path, exc.trace.rstrip())
+        name, message = exc.name, exc.message
+    else:
+        log.error("unexpected error ingesting %s", path, exc_info=exc)
+        name, message = type(exc).__name__, str(exc)
+    return f"{path}: unexpected {name} (a cyberlex bug; the log has the traceback): {message}"

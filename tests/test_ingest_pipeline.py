@@ -1,0 +1,183 @@
+"""Parsing ahead in a worker process changes nothing but the speed: the same report, the same passages, the same
+reasons for bad files and bugs, progress in source order; and the worker never outlives the ingest, killed or
+interrupted. Small corpus texts, one PDF among them, beside bad files made at test time."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import pickle
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from corpus import errors
+from corpus.catalog import load_catalog
+from corpus.model import Instrument, Passage
+from index.settings import REPO_ROOT, Settings
+from ingest.pipeline import IngestReport, Parsed, ingest, resolve_sources
+
+CORPUS = Settings().corpus_dir
+PARIS, TREATY, SINGAPORE = (CORPUS / name for name in (
+    "paris-call-2018.md", "north-atlantic-treaty-1949.md", "singapore-cybersecurity-act-2018.pdf"))
+
+
+@dataclass
+class Run:
+    report: IngestReport
+    indexed: list[tuple[str, list[Passage], list[dict]]]  # what index() got, passages' metadata apart (not compared)
+    progress: list[tuple[str, Parsed | None, object]]
+
+
+def run(sources: list[tuple[Path, Instrument]], parse_ahead: int) -> Run:
+    done = Run(IngestReport(), [], [])
+
+    def index(instrument_id: str, passages: list[Passage]) -> str:
+        done.indexed.append((instrument_id, passages, [p.metadata for p in passages]))
+        return f"{len(passages)} indexed"
+
+    done.report = ingest(sources, index, lambda inst, parsed, change: done.progress.append((inst.id, parsed, change)),
+                         parse_ahead=parse_ahead)
+    return done
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, Instrument]]:
+    """Good files, a corrupt PDF, an empty file, and one file twice (its second id is taken)."""
+    bad = tmp_path_factory.mktemp("bad")
+    (bad / "corrupt.pdf").write_bytes(b"%PDF-1.7\n" + random.Random(1).randbytes(4000))
+    (bad / "empty.txt").write_bytes(b"")
+    return resolve_sources(load_catalog(), CORPUS, [PARIS, bad / "corrupt.pdf", TREATY, bad / "empty.txt", PARIS,
+                                                    SINGAPORE])
+
+
+@pytest.fixture(scope="module")
+def inline(sources: list[tuple[Path, Instrument]]) -> Run:
+    return run(sources, parse_ahead=0)
+
+
+@pytest.fixture(scope="module")
+def ahead(sources: list[tuple[Path, Instrument]]) -> Run:
+    return run(sources, parse_ahead=2)
+
+
+def test_parsing_ahead_gives_the_same_report_and_passages_as_parsing_inline(inline: Run, ahead: Run) -> None:
+    assert sorted(ahead.report.passages) == ["north-atlantic-treaty-1949", "paris-call-2018",
+                                             "singapore-cybersecurity-act-2018"]
+    assert ahead.report == inline.report
+    assert ahead.indexed == inline.indexed
+    assert ahead.progress == inline.progress
+
+
+def test_progress_comes_in_source_order(sources: list[tuple[Path, Instrument]], ahead: Run) -> None:
+    assert [iid for iid, _, _ in ahead.progress] == [instrument.id for _, instrument in sources]
+
+
+def test_a_bad_file_fails_with_the_same_reason_either_way(sources: list[tuple[Path, Instrument]], inline: Run,
+                                                          ahead: Run) -> None:
+    corrupt, empty, twice = (str(sources[i][0]) for i in (1, 3, 4))
+    assert ahead.report.failed == inline.report.failed
+    assert ahead.report.failed[corrupt].startswith(f"{corrupt}: corrupt PDF")
+    assert ahead.report.failed[empty] == f"{empty}: empty file"
+    assert "instrument id 'paris-call-2018' is already taken by" in ahead.report.failed[twice]
+
+
+def test_a_bug_met_while_parsing_ahead_is_reported_as_a_bug_and_logged_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    (paris, instrument), treaty = resolve_sources(load_catalog(), CORPUS, [PARIS, TREATY])
+    sources = [(paris, replace(instrument, language=["en"])), treaty]  # the segmenter hashes the language: TypeError
+    reasons = []
+    for parse_ahead in (0, 2):
+        caplog.clear()
+        report = run(sources, parse_ahead).report
+        assert list(report.passages) == ["north-atlantic-treaty-1949"]
+        reasons.append(report.failed[str(paris)])
+        assert 'segment.py", line' in caplog.text and "TypeError: unhashable type: 'list'" in caplog.text
+    assert reasons[0] == reasons[1]
+    assert reasons[1] == f"{paris}: unexpected TypeError (a cyberlex bug; the log has the traceback): " \
+                         "unhashable type: 'list'"
+
+
+ERRORS = [
+    errors.CyberlexError("something went wrong"),
+    errors.NotFound("no such thing"),
+    errors.InvalidInput("k must be between 1 and 100"),
+    errors.UnknownInstrument("gdrp", ["nis2", "gdpr-2016-679"]),
+    errors.UnknownProvision("gdpr-2016-679/art-999"),
+    errors.CatalogError("entry 'gdpr-2016-679': no title"),
+    errors.ConversionError("/corpus/scan.pdf", "no text layer (scanned PDF?)"),
+    errors.StoreLocked("the index is in use by pid 1"),
+    errors.StoreUnavailable("no index yet"),
+]
+
+
+def test_the_pickle_test_covers_every_error_class() -> None:
+    defined = {cls for _, cls in inspect.getmembers(errors, inspect.isclass) if cls.__module__ == errors.__name__}
+    assert {type(exc) for exc in ERRORS} == defined
+
+
+@pytest.mark.parametrize("exc", ERRORS, ids=lambda exc: type(exc).__name__)
+def test_every_error_comes_back_from_another_process_as_it_left(exc: errors.CyberlexError) -> None:
+    back = pickle.loads(pickle.dumps(exc))
+    assert type(back) is type(exc)
+    assert str(back) == str(exc)
+    assert vars(back) == vars(exc)
+
+
+INGEST_THAT_HANGS = """
+import multiprocessing, sys, time
+from pathlib import Path
+from corpus.catalog import load_catalog
+from ingest.pipeline import ingest, resolve_sources
+
+def index(instrument_id, passages):
+    print(*(child.pid for child in multiprocessing.active_children()), flush=True)
+    time.sleep(60)  # a long embedding, to be killed or interrupted in
+
+try:
+    ingest(resolve_sources(load_catalog(), Path(sys.argv[1]), [Path(p) for p in sys.argv[1:]]), index)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def start_ingest() -> tuple[subprocess.Popen[str], int]:
+    """An ingest in a session of its own, stopped in its first index() call; and its parse worker's pid."""
+    process = subprocess.Popen([sys.executable, "-c", INGEST_THAT_HANGS, str(PARIS), str(TREATY)], cwd=REPO_ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert process.stdout is not None
+    worker, = map(int, process.stdout.readline().split())
+    return process, worker
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_a_killed_ingest_leaves_no_parse_worker_behind() -> None:
+    process, worker = start_ingest()
+    process.kill()
+    process.communicate(timeout=30)  # returns once every holder of its output, the worker too, is gone
+    assert not running(worker)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_ctrl_c_stops_the_ingest_once_and_its_worker_quietly() -> None:
+    process, worker = start_ingest()
+    time.sleep(0.5)  # the worker done parsing, waiting for more: where a KeyboardInterrupt of its own would show
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert not running(worker)
