@@ -209,7 +209,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 @app.command()
 def bench(
     out: Annotated[Optional[Path], typer.Option(help="write DIR/bench.json and DIR/bench.md")] = None,
-    sizes: Annotated[str, typer.Option(help="synthetic index sizes, comma-separated; '' for none")] = "100000",
+    sizes: Annotated[str, typer.Option(help="synthetic index sizes, comma-separated; '' for none")] = "100000,1000000",
     queries: Annotated[int, typer.Option(help="distinct queries behind each latency figure")] = 200,
     api_seconds: Annotated[float, typer.Option(help="length of the concurrent API load test")] = 15.0,
     work: Annotated[Optional[Path], typer.Option(help="scratch directory (default: a temporary one, removed)")] = None,
