@@ -22,8 +22,9 @@ from index.settings import Settings
 
 DENSE = "dense"
 SPARSE = "sparse"
-KEYWORD_FIELDS = ("instrument_id", "unit_id", "provision_id", "jurisdiction", "kind", "language", "status",
-                  "force", "addressees")
+# The payload fields something filters by: a search filter, or a look-up by instrument or unit. Only these get
+# a payload index, since building each one reads every payload again (provision_id, filtered by none, had one).
+KEYWORD_FIELDS = ("instrument_id", "unit_id", "jurisdiction", "kind", "language", "status", "force", "addressees")
 FACET_LIMIT = 1_000_000  # above any number of distinct values a field holds here
 BOOL_FIELDS = ("binding",)
 

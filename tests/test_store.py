@@ -20,6 +20,7 @@ from corpus.model import Passage
 from index.client_store import ClientStore
 from index.documents import HASH_FIELD, payload, point_id
 from index.edge_store import EdgeStore
+from index.search import Filters
 from index.settings import Settings
 from index.store import NativeFusion, Store, StoredPoint, open_store
 
@@ -184,6 +185,15 @@ def test_edge_store_reopened_gets_the_payload_indexes_it_lacks(tmp_path):
         assert "jurisdiction" not in first._shard.info().payload_schema
     with EdgeStore(tmp_path / "edge") as again:
         assert "jurisdiction" in again._shard.info().payload_schema
+
+
+def test_the_payload_indexes_are_the_fields_a_filter_or_a_look_up_uses(tmp_path):
+    every_filter = Filters(instrument=("x",), jurisdiction=("x",), kind=("x",), language=("x",), status=("x",),
+                           binding=True, force=("x",), addressee=("x",))
+    look_ups = {"instrument_id", "unit_id"}  # an instrument's passages, a unit's passages
+    with EdgeStore(tmp_path / "edge") as store:
+        store.upsert([stored(*p) for p in POINTS])
+        assert set(store._shard.info().payload_schema) == set(every_filter.where()) | look_ups
 
 
 def test_edge_store_in_use_by_another_process_raises_store_locked(tmp_path):
