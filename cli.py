@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from corpus.errors import CyberlexError, StoreUnavailable
+from index.allocator import restart_with
 from index.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited-passage search over cyber-law texts.")
@@ -231,5 +232,11 @@ def bench(
     typer.echo(to_markdown(report))
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The ``cyberlex`` command: restarted on the allocator the settings name, then the command runs."""
+    restart_with(Settings().allocator)
     app()
+
+
+if __name__ == "__main__":
+    main()

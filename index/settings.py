@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         120.0, gt=0, description="average passage length in tokens (≈ the corpus's) that BM25 normalises against"
     )
 
+    allocator: Literal["mimalloc", "system"] = Field(
+        "mimalloc",
+        description="malloc of a cyberlex command (index.allocator): mimalloc, preloaded by restarting the command "
+        "once, builds a large embedded index faster than the C library's; system keeps the C library's",
+    )
+
     @cached_property
     def model_path(self) -> str:
         return self.model or bundled_model_path()
