@@ -3,6 +3,7 @@ with the machine, so none is asserted beyond being a positive number."""
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -17,6 +18,7 @@ from evals.bench import (
     Base,
     BenchConfig,
     Latency,
+    no_cyclic_gc,
     parse_sizes,
     run_bench,
     sample_queries,
@@ -165,6 +167,21 @@ def test_synthetic_copies_are_new_units_near_their_original():
         assert 0.75 < cosine < 0.99
         assert 0 < len(point.sparse.indices) <= 20
         assert set(point.sparse.indices) <= set(original.sparse[row].indices)
+
+
+def test_the_cycle_collector_is_paused_while_building_and_restored_after_even_on_error():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), no_cyclic_gc():
+        assert not gc.isenabled()
+        raise RuntimeError("a failed build")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_cyclic_gc():
+            pass
+        assert not gc.isenabled()  # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
 
 
 def test_sample_queries_are_distinct_and_repeatable():
