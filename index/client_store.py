@@ -31,6 +31,7 @@ from index.store import (
 )
 
 SCROLL_PAGE = 512
+FILTERED_DENSE = models.SearchParams(acorn=models.AcornSearchParams(enable=True))  # why: edge_store.FILTERED_DENSE
 
 
 class ClientStore(Store):
@@ -72,19 +73,21 @@ class ClientStore(Store):
     ) -> list[Scored]:
         if not self._ready():
             return []
-        searches: list[tuple[Any, str]] = []
+        filter_ = _filter(where)
+        searches: list[tuple[Any, str, models.SearchParams | None]] = []
         if dense is not None:
-            searches.append((list(dense), DENSE))
+            searches.append((list(dense), DENSE, FILTERED_DENSE if filter_ else None))  # see edge_store.py
         if sparse is not None:
-            searches.append((_sparse(sparse), SPARSE))
+            searches.append((_sparse(sparse), SPARSE, None))
         if not searches:
             raise ValueError("query needs a dense or a sparse vector")
         if len(searches) == 1:
-            (vector, using), = searches
-            request: dict[str, Any] = dict(query=vector, using=using, query_filter=_filter(where))
+            (vector, using, params), = searches
+            request: dict[str, Any] = dict(query=vector, using=using, query_filter=filter_, search_params=params)
         else:
             weights = [fusion.dense_weight, 1 - fusion.dense_weight]
-            prefetch = [models.Prefetch(query=v, using=u, filter=_filter(where), limit=limit) for v, u in searches]
+            prefetch = [models.Prefetch(query=v, using=u, filter=filter_, params=p, limit=limit)
+                        for v, u, p in searches]
             request = dict(prefetch=prefetch, query=models.RrfQuery(rrf=models.Rrf(k=fusion.k, weights=weights)))
         with self._reachable():
             response = self.client.query_points(self.collection, limit=limit, with_payload=True, **request)

@@ -33,6 +33,11 @@ from index.store import (
 )
 
 SCROLL_PAGE = 512
+# A filtered dense search may use ACORN: under a filter that keeps less than 40% of the index, the HNSW walk
+# also looks at neighbours' neighbours, which finds the matching points the graph's filter-aware links miss
+# (recall@10 0.74–0.99 → 0.85–1.0 at 200k passages, docs/scaling.md). Below Qdrant's full-scan threshold a
+# filter is scanned exactly anyway, so at the corpus's size this changes nothing.
+FILTERED_DENSE = qe.SearchParams(acorn=qe.AcornSearchParams(enable=True))
 
 
 class EdgeStore(Store):
@@ -73,19 +78,21 @@ class EdgeStore(Store):
     ) -> list[Scored]:
         if self._shard is None:
             return []
-        searches = []
+        filter_ = _filter(where)
+        searches: list[tuple[qe.Query, qe.SearchParams | None]] = []
         if dense is not None:
-            searches.append(qe.Query.Nearest(list(dense), using=DENSE))
+            searches.append((qe.Query.Nearest(list(dense), using=DENSE), FILTERED_DENSE if filter_ else None))
         if sparse is not None:
-            searches.append(qe.Query.Nearest(_sparse(sparse), using=SPARSE))
+            searches.append((qe.Query.Nearest(_sparse(sparse), using=SPARSE), None))
         if not searches:
             raise ValueError("query needs a dense or a sparse vector")
         if len(searches) == 1:
-            request = qe.QueryRequest(limit=limit, query=searches[0], filter=_filter(where), with_payload=True)
+            (query, params), = searches
+            request = qe.QueryRequest(limit=limit, query=query, filter=filter_, params=params, with_payload=True)
         else:
             request = qe.QueryRequest(
                 limit=limit,
-                prefetches=[qe.Prefetch(limit=limit, query=q, filter=_filter(where)) for q in searches],
+                prefetches=[qe.Prefetch(limit=limit, query=q, filter=filter_, params=p) for q, p in searches],
                 query=qe.Fusion.Rrf(k=fusion.k, weights=[fusion.dense_weight, 1 - fusion.dense_weight]),
                 with_payload=True,
             )

@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 import qdrant_edge as qe
 from haystack.dataclasses import SparseEmbedding
@@ -22,7 +24,7 @@ from index.documents import HASH_FIELD, payload, point_id
 from index.edge_store import EdgeStore
 from index.search import Filters
 from index.settings import Settings
-from index.store import NativeFusion, Store, StoredPoint, open_store
+from index.store import DENSE, SPARSE, NativeFusion, Store, StoredPoint, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 FACTS = {
@@ -185,6 +187,37 @@ def test_edge_store_reopened_gets_the_payload_indexes_it_lacks(tmp_path):
         assert "jurisdiction" not in first._shard.info().payload_schema
     with EdgeStore(tmp_path / "edge") as again:
         assert "jurisdiction" in again._shard.info().payload_schema
+
+
+def test_a_filtered_dense_search_finds_the_nearest_matches_where_the_graph_alone_misses_them(tmp_path):
+    """A shard whose graph has no links for the filter (filter-aware links off, HNSW built from 10 KB of
+    vectors): walking the graph alone returned almost none of the true top 10 of a 6% filter; ACORN finds them."""
+    rng = np.random.default_rng(0)
+    n, dim = 5000, 384
+    centres = rng.standard_normal((50, dim)).astype(np.float32)
+    vectors = centres[rng.integers(50, size=n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    rare = np.flatnonzero(rng.random(n) < 0.06)
+    path = tmp_path / "edge"
+    qe.EdgeShard.create(str(path), qe.EdgeConfig(
+        vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+        sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10, payload_m=0),
+        optimizers=qe.EdgeOptimizersConfig(indexing_threshold=10),
+    )).close()
+    jurisdiction = np.where(np.isin(np.arange(n), rare), "rare", "common")
+    points = [StoredPoint(str(uuid.UUID(int=i + 1)), vectors[i].tolist(), SparseEmbedding(indices=[i], values=[1.0]),
+                          {"unit_id": str(i), "jurisdiction": str(jurisdiction[i])}) for i in range(n)]
+    with EdgeStore(path) as store:
+        store.upsert(points)  # closing optimizes: the HNSW graph is built
+    recalls = []
+    with EdgeStore(path) as store:
+        for _ in range(20):
+            query = vectors[rng.integers(n)] + 0.1 * rng.standard_normal(dim).astype(np.float32)
+            exact = set(rare[np.argsort(-(vectors[rare] @ query))[:10]].tolist())
+            found = store.query(dense=query.tolist(), where={"jurisdiction": ["rare"]}, limit=10)
+            recalls.append(len({int(p["unit_id"]) for p, _ in found} & exact) / 10)
+    assert np.mean(recalls) >= 0.95
 
 
 def test_the_payload_indexes_are_the_fields_a_filter_or_a_look_up_uses(tmp_path):
