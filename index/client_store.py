@@ -76,7 +76,7 @@ class ClientStore(Store):
         filter_ = _filter(where)
         searches: list[tuple[Any, str, models.SearchParams | None]] = []
         if dense is not None:
-            searches.append((list(dense), DENSE, FILTERED_DENSE if filter_ else None))  # see edge_store.py
+            searches.append((list(dense), DENSE, FILTERED_DENSE if filter_ is not None else None))
         if sparse is not None:
             searches.append((_sparse(sparse), SPARSE, None))
         if not searches:

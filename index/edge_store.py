@@ -81,7 +81,8 @@ class EdgeStore(Store):
         filter_ = _filter(where)
         searches: list[tuple[qe.Query, qe.SearchParams | None]] = []
         if dense is not None:
-            searches.append((qe.Query.Nearest(list(dense), using=DENSE), FILTERED_DENSE if filter_ else None))
+            params = FILTERED_DENSE if filter_ is not None else None
+            searches.append((qe.Query.Nearest(list(dense), using=DENSE), params))
         if sparse is not None:
             searches.append((qe.Query.Nearest(_sparse(sparse), using=SPARSE), None))
         if not searches:
