@@ -21,6 +21,8 @@ from index.store import (
     DENSE,
     FACET_LIMIT,
     KEYWORD_FIELDS,
+    OVERSAMPLING,
+    QUANTILE,
     SPARSE,
     NativeFusion,
     Scored,
@@ -31,7 +33,13 @@ from index.store import (
 )
 
 SCROLL_PAGE = 512
-FILTERED_DENSE = models.SearchParams(acorn=models.AcornSearchParams(enable=True))  # why: edge_store.FILTERED_DENSE
+# The Edge store's dense layout and search parameters; why: edge_store.DENSE_SEARCH and FILTERED_DENSE.
+INT8 = models.ScalarQuantization(
+    scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=QUANTILE, always_ram=True)
+)
+RESCORED = models.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING)
+DENSE_SEARCH = models.SearchParams(quantization=RESCORED)
+FILTERED_DENSE = models.SearchParams(quantization=RESCORED, acorn=models.AcornSearchParams(enable=True))
 
 
 class ClientStore(Store):
@@ -76,7 +84,7 @@ class ClientStore(Store):
         filter_ = _filter(where)
         searches: list[tuple[Any, str, models.SearchParams | None]] = []
         if dense is not None:
-            searches.append((list(dense), DENSE, FILTERED_DENSE if filter_ is not None else None))
+            searches.append((list(dense), DENSE, FILTERED_DENSE if filter_ is not None else DENSE_SEARCH))
         if sparse is not None:
             searches.append((_sparse(sparse), SPARSE, None))
         if not searches:
@@ -152,7 +160,9 @@ class ClientStore(Store):
             warnings.simplefilter("ignore", UserWarning)  # local mode (":memory:") says it ignores payload indexes
             self.client.create_collection(
                 self.collection,
-                vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+                vectors_config={
+                    DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE, quantization_config=INT8)
+                },
                 sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             )
             for field, schema in indexes:

@@ -21,10 +21,10 @@ from corpus.errors import StoreLocked, StoreUnavailable
 from corpus.model import Passage
 from index.client_store import ClientStore
 from index.documents import HASH_FIELD, payload, point_id
-from index.edge_store import EdgeStore
+from index.edge_store import EdgeStore, edge_config
 from index.search import Filters
 from index.settings import Settings
-from index.store import DENSE, SPARSE, NativeFusion, Store, StoredPoint, open_store
+from index.store import DENSE, QUANTILE, SPARSE, NativeFusion, Store, StoredPoint, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 FACTS = {
@@ -189,35 +189,74 @@ def test_edge_store_reopened_gets_the_payload_indexes_it_lacks(tmp_path):
         assert "jurisdiction" in again._shard.info().payload_schema
 
 
-def test_a_filtered_dense_search_finds_the_nearest_matches_where_the_graph_alone_misses_them(tmp_path):
-    """A shard whose graph has no links for the filter (filter-aware links off, HNSW built from 10 KB of
-    vectors): walking the graph alone returned almost none of the true top 10 of a 6% filter; ACORN finds them."""
+def clustered_shard(path: Path, n: int = 5000, dim: int = 384, **hnsw: int) -> tuple[np.ndarray, np.ndarray]:
+    """An optimized Edge shard in the store's layout whose HNSW graph and int8 copy are built from 10 KB of
+    vectors, so a few thousand points get them: ``n`` unit vectors around 50 centres, 6% of them in the
+    jurisdiction "rare". Returns the vectors and the indices of the rare ones; point i has unit_id "i"."""
     rng = np.random.default_rng(0)
-    n, dim = 5000, 384
     centres = rng.standard_normal((50, dim)).astype(np.float32)
     vectors = centres[rng.integers(50, size=n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     rare = np.flatnonzero(rng.random(n) < 0.06)
-    path = tmp_path / "edge"
-    qe.EdgeShard.create(str(path), qe.EdgeConfig(
-        vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
-        sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
-        hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10, payload_m=0),
-        optimizers=qe.EdgeOptimizersConfig(indexing_threshold=10),
+    graph = dict(m=16, ef_construct=100, full_scan_threshold=10) | hnsw
+    qe.EdgeShard.create(str(path), edge_config(
+        dim, hnsw_config=qe.HnswIndexConfig(**graph), optimizers=qe.EdgeOptimizersConfig(indexing_threshold=10)
     )).close()
     jurisdiction = np.where(np.isin(np.arange(n), rare), "rare", "common")
     points = [StoredPoint(str(uuid.UUID(int=i + 1)), vectors[i].tolist(), SparseEmbedding(indices=[i], values=[1.0]),
                           {"unit_id": str(i), "jurisdiction": str(jurisdiction[i])}) for i in range(n)]
     with EdgeStore(path) as store:
-        store.upsert(points)  # closing optimizes: the HNSW graph is built
+        store.upsert(points)  # closing optimizes: the HNSW graph and the int8 copy are built
+    return vectors, rare
+
+
+def queries_near(vectors: np.ndarray, count: int = 20) -> list[np.ndarray]:
+    rng = np.random.default_rng(1)
+    return [vectors[rng.integers(len(vectors))] + 0.1 * rng.standard_normal(vectors.shape[1]).astype(np.float32)
+            for _ in range(count)]
+
+
+def test_a_filtered_dense_search_finds_the_nearest_matches_where_the_graph_alone_misses_them(tmp_path):
+    """Without filter-aware links (payload_m=0), walking the graph alone returned almost none of the true top
+    10 of the 6% filter; ACORN finds them."""
+    vectors, rare = clustered_shard(tmp_path / "edge", payload_m=0)
     recalls = []
-    with EdgeStore(path) as store:
-        for _ in range(20):
-            query = vectors[rng.integers(n)] + 0.1 * rng.standard_normal(dim).astype(np.float32)
+    with EdgeStore(tmp_path / "edge") as store:
+        for query in queries_near(vectors):
             exact = set(rare[np.argsort(-(vectors[rare] @ query))[:10]].tolist())
             found = store.query(dense=query.tolist(), where={"jurisdiction": ["rare"]}, limit=10)
             recalls.append(len({int(p["unit_id"]) for p, _ in found} & exact) / 10)
     assert np.mean(recalls) >= 0.95
+
+
+def test_dense_search_walks_the_int8_copy_and_rescores_with_the_float_vectors(tmp_path):
+    """The int8 copy exists (its scores, unrescored, are approximate), yet the store returns the exact float
+    top 10 with exact cosine scores: oversampled candidates are rescored."""
+    vectors, _ = clustered_shard(tmp_path / "edge")
+    recalls = []
+    with EdgeStore(tmp_path / "edge") as store:
+        for query in queries_near(vectors):
+            cosine = vectors @ (query / np.linalg.norm(query))
+            exact = set(np.argsort(-cosine)[:10].tolist())
+            found = store.query(dense=query.tolist(), limit=10)
+            assert [s for _, s in found] == pytest.approx([cosine[int(p["unit_id"])] for p, _ in found], abs=1e-5)
+            recalls.append(len({int(p["unit_id"]) for p, _ in found} & exact) / 10)
+        unrescored = store._shard.query(qe.QueryRequest(
+            limit=10, query=qe.Query.Nearest(query.tolist(), using=DENSE),
+            params=qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=False)),
+        ))
+        assert [p.score for p in unrescored] != pytest.approx([cosine[int(p.id.int) - 1] for p in unrescored],
+                                                              abs=1e-5)
+    assert np.mean(recalls) >= 0.99
+
+
+def test_a_server_collection_keeps_the_same_int8_copy_of_the_dense_vectors():
+    """Local mode searches exactly, so only the collection's configuration can show what a server would build."""
+    with ClientStore(QdrantClient(":memory:"), "test") as store:
+        store.upsert([stored(*p) for p in POINTS])
+        dense = store.client.get_collection("test").config.params.vectors[DENSE]
+    assert dense.quantization_config.scalar.type == "int8"
+    assert dense.quantization_config.scalar.quantile == QUANTILE
 
 
 def test_the_payload_indexes_are_the_fields_a_filter_or_a_look_up_uses(tmp_path):
