@@ -51,6 +51,7 @@ _LATIN_TOKEN = re.compile(
 )
 _BRACKETED = re.compile(r"\(([0-9a-z]+)\)")
 _LEADING_NUMBER = re.compile(r"^(\d+)[a-z]+$")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff]")
 _ARABIC_DIACRITICS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # tashkeel, tatweel
 _ARABIC_FOLD = str.maketrans(
@@ -78,15 +79,17 @@ def normalize(text: str) -> str:
     """NFKC, lowercase, ASCII digits, accents folded on Latin letters only (Thai and Japanese marks are
     letters' parts), Arabic without tashkeel and with alef, yeh and teh marbuta forms unified."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("§", " section ")
-    chars = []
-    for ch in text:
-        if ch.isdigit() and not ch.isascii() and (digit := unicodedata.digit(ch, None)) is not None:
-            chars.append(str(digit))
-        elif "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff":
-            chars.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
-        else:
-            chars.append(ch)
-    return _ARABIC_DIACRITICS.sub("", "".join(chars)).translate(_ARABIC_FOLD)
+    text = _NON_ASCII.sub(lambda m: _fold(m.group()), text)  # ASCII, most of most texts, needs no folding
+    return _ARABIC_DIACRITICS.sub("", text).translate(_ARABIC_FOLD)
+
+
+@lru_cache(maxsize=None)
+def _fold(ch: str) -> str:
+    if ch.isdigit() and (digit := unicodedata.digit(ch, None)) is not None:
+        return str(digit)
+    if "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff":
+        return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return ch
 
 
 def tokenize(text: str) -> list[str]:
@@ -185,20 +188,20 @@ def _numbered(text: str) -> list[str]:
     return tokens
 
 
-def _word(word: str) -> list[str]:
+@lru_cache(maxsize=65536)  # a corpus repeats its words: each is looked at once
+def _word(word: str) -> tuple[str, ...]:
     if word.isdigit():
-        return [word]
+        return (word,)
     if m := _LEADING_NUMBER.match(word):  # "46a", "2a": the numbered unit and its number
-        return [word, m.group(1)]
+        return word, m.group(1)
     if _ARABIC_LETTERS.search(word):
-        return [] if word in ARABIC_STOP_WORDS else [_arabic_stem(word)]
+        return () if word in ARABIC_STOP_WORDS else (_arabic_stem(word),)
     word = ABBREVIATIONS.get(word, word)
     if len(word) < 2 or word in ENGLISH_STOP_WORDS:
-        return []
-    return [_stem(word)]
+        return ()
+    return (_stem(word),)
 
 
-@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     with _stem_lock:  # a snowball stemmer object keeps state between calls
         return _english.stemWord(word)
