@@ -36,10 +36,11 @@ from corpus.model import Block, Passage, Provision
 from index.embedders import embedding_text
 from index.onnx_backend import model_identity, require_model_dir
 from index.settings import Settings
+from ingest.definitions import Definition, extract_definitions
 from ingest.pipeline import Parsed
 
 # Bump when pair construction or the training loop changes: the model directory name follows it.
-TRAINING_CODE_VERSION = "2"
+TRAINING_CODE_VERSION = "3"
 RECIPE_FILE = "cyberlex-training.json"
 GENERIC_HEADING_MIN_COUNT = 4  # a heading this common ("Definitions") names no provision without its instrument
 SHORT_TITLE_RATE = 0.25  # share of the other headings that are also trained with the instrument's short title
@@ -53,10 +54,6 @@ UNIT_WORDS = re.compile(
 NUMBERING = re.compile(r"^(?:\s*(?:\(?[0-9a-zA-Z๐-๙]{1,5}[.)]|\*\d+\*|มาตรา\s*[\d๐-๙]+|—|-)\s+)+")
 THAI = re.compile(r"[\u0e00-\u0e7f]")
 SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+(?=[(“\"‘]?[^\W\d_])|(?<=。)")
-DEFINITION = re.compile(
-    r"(?:[\"“‘`「]+|(?<![\w’'])')(?P<term>[^\"“”‘’`「」\n]{2,80}?)(?:[\"”’」]+|'(?!\w))[\s,]*"
-    r"(?:\([^)]{0,80}\)[\s,]*)?(?:—\s*)?(?:means\b|shall mean\b|includes\b|refers to\b|หมายความว่า|とは)"
-)
 
 
 @dataclass(frozen=True)
@@ -130,9 +127,10 @@ def _provision_pairs(
         anchor = f"{heading} — {short_title}" if qualified else heading
         for passage in passages:
             yield "heading", anchor, embedding_text(replace(passage, heading=""))
+    definitions = extract_definitions([provision])
     for passage in passages:
-        for term, definition in _definitions(passage, provision.blocks):
-            yield "term", term, embedding_text(replace(passage, text=definition))
+        for definition in _starting_in(passage, definitions):
+            yield "term", definition.term, embedding_text(replace(passage, text=definition.text))
         yield from _sentence_pairs(passage, provision.blocks)
 
 
@@ -140,31 +138,10 @@ def _in_passage(passage: Passage, blocks: Sequence[Block]) -> list[Block]:
     return [b for b in blocks if passage.start <= b.start and b.end <= passage.end and b.text in passage.text]
 
 
-def _definitions(passage: Passage, blocks: Sequence[Block]) -> Iterator[tuple[str, str]]:
-    """(term, definition text) for each "term" means … in the passage; a definition runs to the next one in
-    its block, or, when it is its block's only one, on through the block's sub-points."""
-    own = _in_passage(passage, blocks)
-    for i, block in enumerate(own):
-        matches = list(DEFINITION.finditer(block.text))
-        for j, match in enumerate(matches):
-            term = match.group("term").strip(" *")
-            if len(matches) > 1:
-                end = matches[j + 1].start() if j + 1 < len(matches) else len(block.text)
-                yield term, block.text[match.start():end].strip()
-                continue
-            children = [b.text for b in own[i + 1 : i + 1 + _run_length(own, i)]]
-            yield term, "\n".join([block.text[match.start():], *children])
-
-
-def _run_length(blocks: list[Block], i: int) -> int:
-    """How many blocks after ``blocks[i]`` lie under it, before the next sibling."""
-    sub = blocks[i].sub
-    n = 0
-    for block in blocks[i + 1:]:
-        if len(block.sub) <= len(sub) or block.sub[: len(sub)] != sub:
-            break
-        n += 1
-    return n
+def _starting_in(passage: Passage, definitions: Sequence[Definition]) -> list[Definition]:
+    """The definitions whose first line is in the passage; the positive is the whole definition, which may run
+    on into the provision's next passage."""
+    return [d for d in definitions if d.text.split("\n", 1)[0] in passage.text]
 
 
 def _sentence_pairs(passage: Passage, blocks: Sequence[Block]) -> Iterator[tuple[str, str, str]]:

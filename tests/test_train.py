@@ -15,6 +15,7 @@ from corpus.model import Block, Provision
 from index.onnx_backend import OnnxEncoder, model_identity
 from index.settings import Settings
 from index.train import RECIPE_FILE, HyperParams, labelled_pairs, model_version, train, training_pairs
+from ingest.definitions import extract_definitions
 from ingest.passages import to_passages
 from ingest.pipeline import Parsed, parse_instrument
 
@@ -50,6 +51,19 @@ def test_defined_term_traffic_data_points_to_its_definition(budapest_pairs):
     assert len(positives) == 1
     assert re.search(r"traffic data\W+means any computer data relating to a communication", positives[0])
     assert "subscriber information" not in positives[0]  # the next definition is not part of it
+
+
+def test_term_pairs_are_the_definitions_the_legal_index_finds(budapest, budapest_pairs):
+    terms = {anchor for kind, anchor, _ in budapest_pairs if kind == "term"}
+    assert terms == {d.term for d in extract_definitions(budapest.provisions)}
+
+
+def test_an_unquoted_term_of_a_definitions_section_gets_its_pair():
+    text = ("Access refers to instruction, communication with, storing data in, retrieving data from, or otherwise "
+            "making use of any resources of a computer system.")
+    pairs = labelled_pairs([_handmade("Definitions", text)], seed=1)
+    terms = [(anchor, positive.endswith(text)) for kind, anchor, positive in pairs if kind == "term"]
+    assert terms == [("Access", True)]
 
 
 def test_heading_pair_leaves_the_heading_out_of_the_positive(budapest_pairs):
