@@ -35,6 +35,8 @@ from index.store import (
 )
 
 SCROLL_PAGE = 512
+# The int8 copy the HNSW graph is built and walked on, and the float rescoring of its candidates: why in
+# index.store, beside QUANTILE and OVERSAMPLING.
 INT8 = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=QUANTILE, always_ram=True)
 DENSE_SEARCH = qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING))
 # A filtered dense search may also use ACORN: under a filter that keeps less than 40% of the index, the HNSW walk
