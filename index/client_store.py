@@ -20,6 +20,7 @@ from index.store import (
     BOOL_FIELDS,
     DENSE,
     FACET_LIMIT,
+    HNSW_EF,
     KEYWORD_FIELDS,
     OVERSAMPLING,
     QUANTILE,
@@ -38,8 +39,10 @@ INT8 = models.ScalarQuantization(
     scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=QUANTILE, always_ram=True)
 )
 RESCORED = models.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING)
-DENSE_SEARCH = models.SearchParams(quantization=RESCORED)
-FILTERED_DENSE = models.SearchParams(quantization=RESCORED, acorn=models.AcornSearchParams(enable=True))
+DENSE_SEARCH = models.SearchParams(hnsw_ef=HNSW_EF, quantization=RESCORED)
+FILTERED_DENSE = models.SearchParams(
+    hnsw_ef=HNSW_EF, quantization=RESCORED, acorn=models.AcornSearchParams(enable=True)
+)
 
 
 class ClientStore(Store):

@@ -23,6 +23,7 @@ from index.store import (
     DENSE,
     FACET_LIMIT,
     KEYWORD_FIELDS,
+    HNSW_EF,
     OVERSAMPLING,
     QUANTILE,
     SPARSE,
@@ -38,12 +39,16 @@ SCROLL_PAGE = 512
 # The int8 copy the HNSW graph is built and walked on, and the float rescoring of its candidates: why in
 # index.store, beside QUANTILE and OVERSAMPLING.
 INT8 = qe.ScalarQuantizationConfig(type=qe.ScalarType.Int8, quantile=QUANTILE, always_ram=True)
-DENSE_SEARCH = qe.SearchParams(quantization=qe.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING))
+DENSE_SEARCH = qe.SearchParams(
+    hnsw_ef=HNSW_EF, quantization=qe.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING)
+)
 # A filtered dense search may also use ACORN: under a filter that keeps less than 40% of the index, the HNSW walk
 # also looks at neighbours' neighbours, which finds the matching points the graph's filter-aware links miss
 # (recall@10 0.74–0.99 → 0.85–1.0 at 200k passages, docs/scaling.md). Below Qdrant's full-scan threshold a
 # filter is scanned exactly anyway, so at the corpus's size this changes nothing.
-FILTERED_DENSE = qe.SearchParams(quantization=DENSE_SEARCH.quantization, acorn=qe.AcornSearchParams(enable=True))
+FILTERED_DENSE = qe.SearchParams(
+    hnsw_ef=HNSW_EF, quantization=DENSE_SEARCH.quantization, acorn=qe.AcornSearchParams(enable=True)
+)
 
 
 class EdgeStore(Store):

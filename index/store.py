@@ -2,9 +2,9 @@
 
 Layout: named vectors ``dense`` (cosine, the model's dimension, with an int8 copy) and ``sparse`` (IDF
 applied by Qdrant); payload = ``index.documents.payload`` (passage fields, instrument facts, content hash);
-keyword indexes on the fields filters and the indexer select by, a bool index on ``binding``. The collection is created on
-the first upsert, when the dimension is known, so opening a store never needs the model. ``StoreRetriever``
-is the store as a Haystack component.
+keyword indexes on the fields filters and the indexer select by, a bool index on ``binding``. The
+collection is created on the first upsert, when the dimension is known, so opening a store never needs the
+model. ``StoreRetriever`` is the store as a Haystack component.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ BOOL_FIELDS = ("binding",)
 # which kept recall@10 against the exact float search where it was without quantization (docs/scaling.md).
 QUANTILE = 0.99
 OVERSAMPLING = 2.0
+# The HNSW search's beam. Qdrant's default (ef_construct, 100) is what the 2 × 50 oversampled candidates of a
+# search already ask for, and left the dense top 50 at recall 0.98 against exact search on the corpus, each
+# index missing different passages; 200 gives 0.995 for 0.06 ms more a search.
+HNSW_EF = 200
 
 Where = Mapping[str, Sequence[Any]]  # payload field → any of these values; no entries = every point
 Scored = tuple[dict[str, Any], float]  # a point's payload and its score

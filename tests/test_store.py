@@ -250,6 +250,31 @@ def test_dense_search_walks_the_int8_copy_and_rescores_with_the_float_vectors(tm
     assert np.mean(recalls) >= 0.99
 
 
+def test_dense_search_beam_finds_the_exact_top_50_of_unclustered_vectors(tmp_path):
+    """Random unit vectors are the HNSW walk's hardest case: with Qdrant's default beam the top 50 had recall
+    0.76 against exact search; with the store's HNSW_EF about 0.92."""
+    rng = np.random.default_rng(0)
+    n, dim = 5000, 384
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    path = tmp_path / "edge"
+    qe.EdgeShard.create(str(path), edge_config(
+        dim, hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10),
+        optimizers=qe.EdgeOptimizersConfig(indexing_threshold=10),
+    )).close()
+    with EdgeStore(path) as store:
+        store.upsert([StoredPoint(str(uuid.UUID(int=i + 1)), vectors[i].tolist(),
+                                  SparseEmbedding(indices=[i], values=[1.0]), {"unit_id": str(i)}) for i in range(n)])
+    recalls = []
+    with EdgeStore(path) as store:
+        for _ in range(30):
+            query = rng.standard_normal(dim).astype(np.float32)
+            exact = set(np.argsort(-(vectors @ query))[:50].tolist())
+            found = store.query(dense=query.tolist(), limit=50)
+            recalls.append(len({int(p["unit_id"]) for p, _ in found} & exact) / 50)
+    assert np.mean(recalls) >= 0.88
+
+
 def test_a_server_collection_keeps_the_same_int8_copy_of_the_dense_vectors():
     """Local mode searches exactly, so only the collection's configuration can show what a server would build."""
     with ClientStore(QdrantClient(":memory:"), "test") as store:
