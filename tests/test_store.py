@@ -189,24 +189,30 @@ def test_edge_store_reopened_gets_the_payload_indexes_it_lacks(tmp_path):
         assert "jurisdiction" in again._shard.info().payload_schema
 
 
-def clustered_shard(path: Path, n: int = 5000, dim: int = 384, **hnsw: int) -> tuple[np.ndarray, np.ndarray]:
+def indexed_store(path: Path, vectors: np.ndarray, payloads: list[dict[str, str]], **hnsw: int) -> None:
     """An optimized Edge shard in the store's layout whose HNSW graph and int8 copy are built from 10 KB of
-    vectors, so a few thousand points get them: ``n`` unit vectors around 50 centres, 6% of them in the
-    jurisdiction "rare". Returns the vectors and the indices of the rare ones; point i has unit_id "i"."""
+    vectors, so a few thousand points get them. Point i has ``vectors[i]``, unit_id "i" and ``payloads[i]``."""
+    graph = dict(m=16, ef_construct=100, full_scan_threshold=10) | hnsw
+    qe.EdgeShard.create(str(path), edge_config(
+        vectors.shape[1], hnsw_config=qe.HnswIndexConfig(**graph),
+        optimizers=qe.EdgeOptimizersConfig(indexing_threshold=10),
+    )).close()
+    points = [StoredPoint(str(uuid.UUID(int=i + 1)), vector.tolist(), SparseEmbedding(indices=[i], values=[1.0]),
+                          {"unit_id": str(i), **payload}) for i, (vector, payload) in enumerate(zip(vectors, payloads))]
+    with EdgeStore(path) as store:
+        store.upsert(points)  # closing optimizes: the HNSW graph and the int8 copy are built
+
+
+def clustered_shard(path: Path, n: int = 5000, dim: int = 384, **hnsw: int) -> tuple[np.ndarray, np.ndarray]:
+    """``indexed_store`` of ``n`` unit vectors around 50 centres, 6% of them in the jurisdiction "rare".
+    Returns the vectors and the indices of the rare ones."""
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((50, dim)).astype(np.float32)
     vectors = centres[rng.integers(50, size=n)] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     rare = np.flatnonzero(rng.random(n) < 0.06)
-    graph = dict(m=16, ef_construct=100, full_scan_threshold=10) | hnsw
-    qe.EdgeShard.create(str(path), edge_config(
-        dim, hnsw_config=qe.HnswIndexConfig(**graph), optimizers=qe.EdgeOptimizersConfig(indexing_threshold=10)
-    )).close()
     jurisdiction = np.where(np.isin(np.arange(n), rare), "rare", "common")
-    points = [StoredPoint(str(uuid.UUID(int=i + 1)), vectors[i].tolist(), SparseEmbedding(indices=[i], values=[1.0]),
-                          {"unit_id": str(i), "jurisdiction": str(jurisdiction[i])}) for i in range(n)]
-    with EdgeStore(path) as store:
-        store.upsert(points)  # closing optimizes: the HNSW graph and the int8 copy are built
+    indexed_store(path, vectors, [{"jurisdiction": str(j)} for j in jurisdiction], **hnsw)
     return vectors, rare
 
 
@@ -257,16 +263,9 @@ def test_dense_search_beam_finds_the_exact_top_50_of_unclustered_vectors(tmp_pat
     n, dim = 5000, 384
     vectors = rng.standard_normal((n, dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    path = tmp_path / "edge"
-    qe.EdgeShard.create(str(path), edge_config(
-        dim, hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10),
-        optimizers=qe.EdgeOptimizersConfig(indexing_threshold=10),
-    )).close()
-    with EdgeStore(path) as store:
-        store.upsert([StoredPoint(str(uuid.UUID(int=i + 1)), vectors[i].tolist(),
-                                  SparseEmbedding(indices=[i], values=[1.0]), {"unit_id": str(i)}) for i in range(n)])
+    indexed_store(tmp_path / "edge", vectors, [{}] * n)
     recalls = []
-    with EdgeStore(path) as store:
+    with EdgeStore(tmp_path / "edge") as store:
         for _ in range(30):
             query = rng.standard_normal(dim).astype(np.float32)
             exact = set(np.argsort(-(vectors @ query))[:50].tolist())
