@@ -34,7 +34,7 @@ from index.store import (
 )
 
 SCROLL_PAGE = 512
-# The Edge store's dense layout and search parameters; why: edge_store.DENSE_SEARCH and FILTERED_DENSE.
+# The Edge store's dense layout and search parameters; why: index.store and edge_store.FILTERED_DENSE.
 INT8 = models.ScalarQuantization(
     scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=QUANTILE, always_ram=True)
 )
