@@ -65,7 +65,7 @@ def ingest(
                 done.append(parsed)
                 typer.echo(f"{instrument.id:55} {len(parsed.provisions):5} provisions {len(parsed.passages):6} passages  {change}")
 
-        report = run_ingest(sources, indexer.index, show, max_file_mb=settings.max_file_mb)
+        report = run_ingest(sources, indexer.index, show, settings.max_file_mb, embed_ahead=indexer.embed_ahead)
         legal = build_legal_index(settings, done, store, indexer.encoder, catalog)
     except KeyboardInterrupt:
         typer.echo("interrupted: instruments listed above are indexed, none half-written; run again to finish", err=True)

@@ -15,15 +15,15 @@ in a second operation right after: only a kill between the two leaves them, and 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from haystack import Document, Pipeline, component
 
 from corpus.errors import InvalidInput
 from corpus.model import Passage
-from index.documents import HASH_FIELD, to_document
-from index.embedders import DenseEncoder, PassageEmbedder
+from index.documents import HASH_FIELD, point_id, to_document, to_passage
+from index.embedders import DenseEncoder, PassageEmbedder, embedding_text
 from index.settings import Settings
 from index.sparse import Bm25Params, SparseEncoder
 from index.store import Store, StoredPoint
@@ -80,14 +80,26 @@ class Indexer:
     def index(self, instrument_id: str, passages: Sequence[Passage]) -> IndexReport:
         """Make the store hold exactly ``passages`` for the instrument."""
         _check(instrument_id, passages)
-        documents = [to_document(p, self.signature) for p in passages]
         stored = self.store.hashes_of(instrument_id)
-        changed = [d for d in documents if stored.get(d.id) != d.meta[HASH_FIELD]]
-        stale = sorted(stored.keys() - {d.id for d in documents})
+        changed = self._changed(passages, stored)
+        stale = sorted(stored.keys() - {point_id(p.key) for p in passages})
         if changed or stale:
             self.pipeline.run({"embedder": {"documents": changed}, "writer": {"stale": stale}})
         added = sum(d.id not in stored for d in changed)
-        return IndexReport(added, len(changed) - added, len(documents) - len(changed), len(stale))
+        return IndexReport(added, len(changed) - added, len(passages) - len(changed), len(stale))
+
+    def embed_ahead(self, instruments: Mapping[str, Sequence[Passage]]) -> None:
+        """Embed now, in one call to the model, the passages that ``index`` will write for these instruments, so
+        that it finds their vectors in the embedding cache. The model runs faster on one long list sorted by
+        length than on the same texts instrument by instrument; passages the store holds unchanged are left out."""
+        changed = [d for iid, passages in instruments.items() for d in
+                   self._changed(passages, self.store.hashes_of(iid))]
+        self.encoder.embed([embedding_text(to_passage(d.meta)) for d in changed])
+
+    def _changed(self, passages: Sequence[Passage], stored: Mapping[str, str]) -> list[Document]:
+        """The passages' documents whose point the store lacks or holds with another content hash."""
+        documents = (to_document(p, self.signature) for p in passages)
+        return [d for d in documents if stored.get(d.id) != d.meta[HASH_FIELD]]
 
 
 def _check(instrument_id: str, passages: Sequence[Passage]) -> None:

@@ -109,6 +109,35 @@ def test_changing_bm25_settings_rewrites_points_without_embedding_again(settings
     assert encoder.model_calls == calls
 
 
+def fresh_encoder(tmp_path) -> DenseEncoder:
+    """An encoder on an empty embedding cache (the model itself is loaded once per process)."""
+    encoder = DenseEncoder.from_settings(Settings(data_dir=tmp_path / "fresh"))
+    encoder.warm_up()
+    return encoder
+
+
+def test_embedding_ahead_leaves_index_nothing_to_embed(settings, store, encoder, tmp_path):
+    other = [replace(p, provision_id=f"other/s-{n}", unit_id=f"other/s-{n}", instrument_id="other",
+                     text=p.text.replace("computer", "information")) for n, p in enumerate(SECTIONS[:2])]
+    fresh = fresh_encoder(tmp_path)
+    indexer = Indexer(settings, store, fresh)
+    indexer.embed_ahead({INSTRUMENT: SECTIONS, "other": other})
+    assert fresh.model_calls == 6
+    assert indexer.index(INSTRUMENT, SECTIONS).added == 4
+    assert indexer.index("other", other).added == 2
+    assert fresh.model_calls == 6
+    fresh.close()
+
+
+def test_embedding_ahead_leaves_out_what_the_store_holds_unchanged(settings, store, encoder, tmp_path):
+    Indexer(settings, store, encoder).index(INSTRUMENT, SECTIONS)
+    amended = [*SECTIONS[:3], replace(SECTIONS[3], text="The penalty is a fine.")]
+    fresh = fresh_encoder(tmp_path)
+    Indexer(settings, store, fresh).embed_ahead({INSTRUMENT: amended})
+    assert fresh.model_calls == 1
+    fresh.close()
+
+
 @pytest.mark.parametrize(
     ("instrument", "passages", "message"),
     [

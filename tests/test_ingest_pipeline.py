@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,8 +25,9 @@ from index.settings import REPO_ROOT, Settings
 from ingest.pipeline import IngestReport, Parsed, ingest, resolve_sources
 
 CORPUS = Settings().corpus_dir
-PARIS, TREATY, SINGAPORE = (CORPUS / name for name in (
-    "paris-call-2018.md", "north-atlantic-treaty-1949.md", "singapore-cybersecurity-act-2018.pdf"))
+PARIS, TREATY, SINGAPORE, PROTOCOL, ISRAEL = (CORPUS / name for name in (
+    "paris-call-2018.md", "north-atlantic-treaty-1949.md", "singapore-cybersecurity-act-2018.pdf",
+    "budapest-protocol-1-xenophobia.md", "israel-position-international-law-cyber-2020.md"))
 
 
 @dataclass
@@ -33,17 +35,25 @@ class Run:
     report: IngestReport
     indexed: list[tuple[str, list[Passage], list[dict]]]  # what index() got, passages' metadata apart (not compared)
     progress: list[tuple[str, Parsed | None, object]]
+    pools: list[tuple[list[str], int]]  # each call to embed_ahead: its instruments, and how many were indexed before
 
 
-def run(sources: list[tuple[Path, Instrument]], parse_ahead: int) -> Run:
-    done = Run(IngestReport(), [], [])
+def run(sources: list[tuple[Path, Instrument]], parse_ahead: int,
+        embed_ahead: Callable[[dict[str, list[Passage]]], object] | None = None, first_index_takes: float = 0) -> Run:
+    done = Run(IngestReport(), [], [], [])
+
+    def embed(instruments: dict[str, list[Passage]]) -> object:
+        done.pools.append((list(instruments), len(done.indexed)))
+        return embed_ahead(instruments) if embed_ahead else None
 
     def index(instrument_id: str, passages: list[Passage]) -> str:
+        if not done.indexed:
+            time.sleep(first_index_takes)
         done.indexed.append((instrument_id, passages, [p.metadata for p in passages]))
         return f"{len(passages)} indexed"
 
     done.report = ingest(sources, index, lambda inst, parsed, change: done.progress.append((inst.id, parsed, change)),
-                         parse_ahead=parse_ahead)
+                         parse_ahead=parse_ahead, embed_ahead=embed if embed_ahead else None)
     return done
 
 
@@ -103,6 +113,33 @@ def test_a_bug_met_while_parsing_ahead_is_reported_as_a_bug_and_logged_with_its_
     assert reasons[0] == reasons[1]
     assert reasons[1] == f"{paris}: unexpected TypeError (a cyberlex bug; the log has the traceback): " \
                          "unhashable type: 'list'"
+
+
+def test_embedding_ahead_pools_instruments_already_parsed_each_once_before_it_is_indexed(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.pdf"
+    corrupt.write_bytes(b"%PDF-1.7\n" + random.Random(1).randbytes(4000))
+    sources = resolve_sources(load_catalog(), CORPUS, [PARIS, TREATY, PROTOCOL, corrupt, ISRAEL])
+    # the first instrument takes long enough to index for the worker to parse the next two
+    done = run(sources, parse_ahead=4, embed_ahead=lambda instruments: None, first_index_takes=3)
+    pools = [pool for pool, _ in done.pools]
+    good = ["paris-call-2018", "north-atlantic-treaty-1949", "budapest-protocol-1-xenophobia",
+            "israel-position-international-law-cyber-2020"]
+    assert [iid for pool in pools for iid in pool] == good
+    assert max(map(len, pools)) > 1
+    assert not any({good[2], good[3]} <= set(pool) for pool in pools)  # a pool never reaches past a failed file
+    assert [indexed for _, indexed in done.pools] == [good.index(pool[0]) for pool in pools]
+    assert done.report == run(sources, parse_ahead=4).report
+
+
+def test_when_embedding_ahead_fails_every_instrument_is_still_indexed(caplog: pytest.LogCaptureFixture) -> None:
+    def embed_ahead(instruments: dict[str, list[Passage]]) -> None:
+        raise RuntimeError("the model broke")
+
+    sources = resolve_sources(load_catalog(), CORPUS, [PARIS, TREATY])
+    report = run(sources, parse_ahead=2, embed_ahead=embed_ahead).report
+    assert report.ok and list(report.passages) == ["paris-call-2018", "north-atlantic-treaty-1949"]
+    assert "embedding ahead failed for paris-call-2018" in caplog.text
+    assert "RuntimeError: the model broke" in caplog.text
 
 
 ERRORS = [
