@@ -3,7 +3,8 @@
 One instrument at a time, so that a bad file is reported and skipped while the rest ingests: a file
 that cannot be read, is over the size limit, yields no text, or trips a bug in a parser is recorded in
 the report with its reason, and nothing of it reaches the index. Parsing (pure Python, one core) runs a few
-files ahead in a worker process while this one embeds (ONNX Runtime, every core).
+files ahead in a worker process while this one embeds (ONNX Runtime, every core), and the passages of the
+files already parsed can be embedded in one pool before the first of them is indexed (``embed_ahead``).
 """
 
 from __future__ import annotations
