@@ -22,8 +22,8 @@ from haystack import Document, Pipeline, component
 
 from corpus.errors import InvalidInput
 from corpus.model import Passage
-from index.documents import HASH_FIELD, point_id, to_document, to_passage
-from index.embedders import DenseEncoder, PassageEmbedder, embedding_text
+from index.documents import HASH_FIELD, point_id, to_document
+from index.embedders import DenseEncoder, PassageEmbedder
 from index.settings import Settings
 from index.sparse import Bm25Params, SparseEncoder
 from index.store import Store, StoredPoint
@@ -94,7 +94,7 @@ class Indexer:
         length than on the same texts instrument by instrument; passages the store holds unchanged are left out."""
         changed = [d for iid, passages in instruments.items() for d in
                    self._changed(passages, self.store.hashes_of(iid))]
-        self.encoder.embed([embedding_text(to_passage(d.meta)) for d in changed])
+        self.pipeline.get_component("embedder").run(documents=changed)  # the texts index() will embed, by construction
 
     def _changed(self, passages: Sequence[Passage], stored: Mapping[str, str]) -> list[Document]:
         """The passages' documents whose point the store lacks or holds with another content hash."""
