@@ -9,9 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from corpus.errors import CyberlexError, StoreUnavailable
-from index.allocator import restart_with
-from index.settings import Settings
+from cyberlex.corpus.errors import CyberlexError, StoreUnavailable
+from cyberlex.index.allocator import restart_with
+from cyberlex.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited-passage search over cyber-law texts.")
 
@@ -37,12 +37,12 @@ def ingest(
 
     Exit codes: 0 all indexed, 1 some files failed (each reported with its reason; the rest is indexed),
     2 nothing could start (bad arguments, the index locked by another process), 130 interrupted."""
-    from corpus.catalog import load_catalog
-    from index.indexer import Indexer
-    from index.legal import build_legal_index, summary
-    from index.store import open_store
-    from ingest.pipeline import ingest as run_ingest
-    from ingest.pipeline import resolve_sources
+    from cyberlex.corpus.catalog import load_catalog
+    from cyberlex.index.indexer import Indexer
+    from cyberlex.index.legal import build_legal_index, summary
+    from cyberlex.index.store import open_store
+    from cyberlex.ingest.pipeline import ingest as run_ingest
+    from cyberlex.ingest.pipeline import resolve_sources
 
     settings = Settings()
     catalog = load_catalog()
@@ -95,7 +95,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object, results in rank order")] = False,
 ) -> None:
     """Search and print ranked provisions with citation, heading, score and text."""
-    from index.search import Filters, Searcher
+    from cyberlex.index.search import Filters, Searcher
 
     settings = Settings()
     filters = Filters(
@@ -142,10 +142,10 @@ def evaluate(
     report: Annotated[Optional[Path], typer.Option(help="Markdown report; .json and .png beside it")] = None,
 ) -> None:
     """Measure retrieval quality of each system on a query set, side by side."""
-    from evals.baselines import build_systems
-    from evals.report import print_table
-    from evals.run import run_eval
-    from index.search import Searcher
+    from cyberlex.evals.baselines import build_systems
+    from cyberlex.evals.report import print_table
+    from cyberlex.evals.run import run_eval
+    from cyberlex.index.search import Searcher
 
     try:
         searcher = Searcher(Settings())
@@ -168,7 +168,7 @@ def train(
     max_pairs: Annotated[int, typer.Option(help="pairs trained on, drawn evenly across pair kinds")] = 4000,
 ) -> None:
     """Fine-tune the embedder on pairs the corpus provides; prints the model directory for CYBERLEX_MODEL."""
-    from index.train import train as run_train
+    from cyberlex.index.train import train as run_train
 
     try:
         model_dir = run_train(
@@ -186,8 +186,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     embedded index (an ingest, another server); a Qdrant server has no such limit."""
     import uvicorn
 
-    from api.main import create_app
-    from index.search import Searcher
+    from cyberlex.api.main import create_app
+    from cyberlex.index.search import Searcher
 
     settings = Settings()
     try:
@@ -218,7 +218,7 @@ def bench(
     """Measure ingest, embedding, search and API speed in one run, in temporary indexes; print a Markdown table."""
     import tempfile
 
-    from evals.bench import BenchConfig, parse_sizes, run_bench, to_markdown, write_report
+    from cyberlex.evals.bench import BenchConfig, parse_sizes, run_bench, to_markdown, write_report
 
     try:
         config = BenchConfig(sizes=parse_sizes(sizes), queries=queries, api_seconds=api_seconds)

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.inventory import Inventory
-from corpus.catalog import Catalog
-from corpus.errors import StoreUnavailable
-from index.search import Searcher
-from index.settings import Settings
+from cyberlex.api.inventory import Inventory
+from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.errors import StoreUnavailable
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
 
 
 def get_settings(request: Request) -> Settings:

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from corpus.errors import InvalidInput, NotFound, StoreLocked, StoreUnavailable
+from cyberlex.corpus.errors import InvalidInput, NotFound, StoreLocked, StoreUnavailable
 
 log = logging.getLogger("cyberlex.api")
 

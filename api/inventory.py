@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from corpus.catalog import Catalog
-from corpus.errors import UnknownInstrument
-from corpus.model import Instrument
-from index.store import Store
+from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.errors import UnknownInstrument
+from cyberlex.corpus.model import Instrument
+from cyberlex.index.store import Store
 
 
 def instrument_from_facts(instrument_id: str, facts: dict[str, Any]) -> Instrument:

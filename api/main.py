@@ -10,12 +10,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
-from api.routes import docs, documents, health, instruments, legal, page, provisions, search
-from corpus.catalog import Catalog, load_catalog
-from corpus.errors import StoreLocked, StoreUnavailable
-from index.search import Searcher
-from index.settings import Settings
+from cyberlex.api import errors
+from cyberlex.api.routes import docs, documents, health, instruments, legal, page, provisions, search
+from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.corpus.errors import StoreLocked, StoreUnavailable
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
 
 log = logging.getLogger("cyberlex.api")
 

@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from corpus.model import Instrument, Passage
-from index.legal import LegalIndex, Related, TermUse
-from index.search import Hit, ProvisionView
-from ingest.definitions import Definition
-from ingest.deontic import ADDRESSEES, FORCES
-from ingest.references import Reference
+from cyberlex.corpus.model import Instrument, Passage
+from cyberlex.index.legal import LegalIndex, Related, TermUse
+from cyberlex.index.search import Hit, ProvisionView
+from cyberlex.ingest.definitions import Definition
+from cyberlex.ingest.deontic import ADDRESSEES, FORCES
+from cyberlex.ingest.references import Reference
 
 
 class ErrorOut(BaseModel):

@@ -14,8 +14,8 @@ from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 
-from corpus.errors import CatalogError, InvalidInput, UnknownInstrument
-from corpus.model import Instrument
+from cyberlex.corpus.errors import CatalogError, InvalidInput, UnknownInstrument
+from cyberlex.corpus.model import Instrument
 
 DEFAULT_PATH = Path(__file__).with_name("catalog.toml")
 

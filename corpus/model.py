@@ -1,6 +1,6 @@
 """The shared data model: every folder (ingest, index, api, evals) speaks in these types.
 
-Provision ids follow the grammar of ``../shared/evals/README.md``:
+Provision ids follow the grammar of ``evals/sets/README.md``:
 ``INSTRUMENT_ID "/" UNIT ( "/" SUBDIVISION )*`` with UNIT one of ``art-N``, ``s-N``, ``rule-N``,
 ``recital-N``, ``annex-N``, ``para-N``, ``part-N`` or ``preamble``.
 """
@@ -34,6 +34,7 @@ class Instrument:
     aliases: tuple[str, ...] = ()  # names users type in citations ("Budapest", "NIS2", "CFAA")
     status_note: str = ""
     same_instrument_as: str = ""
+    sha256: str = ""  # the shipped text's digest from the manifest; checked before it is parsed ("" for a user's file)
 
 
 @dataclass(frozen=True)

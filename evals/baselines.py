@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Protocol
 import bm25s
 import numpy as np
 
-from corpus.errors import InvalidInput
-from corpus.model import Passage
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.model import Passage
 
 if TYPE_CHECKING:
-    from index.search import Searcher
+    from cyberlex.index.search import Searcher
 
 SEARCH_MODES = ("hybrid", "dense", "sparse")
 SYSTEM_NAMES = (*SEARCH_MODES, "bm25")

@@ -38,18 +38,18 @@ from urllib.parse import urlencode
 import numpy as np
 from haystack.dataclasses import SparseEmbedding
 
-from corpus.errors import CyberlexError, InvalidInput
-from corpus.model import Passage
-from evals.baselines import BM25System
-from index import allocator
-from index.documents import point_id, to_passage
-from index.edge_store import EdgeStore
-from index.embedders import embedding_text
-from index.onnx_backend import Encoder, load_encoder
-from index.search import Searcher
-from index.settings import REPO_ROOT, Settings
-from index.sparse import Bm25Params, encode_document, sparse_text
-from index.store import StoredPoint
+from cyberlex.corpus.errors import CyberlexError, InvalidInput
+from cyberlex.corpus.model import Passage
+from cyberlex.evals.baselines import BM25System
+from cyberlex.index import allocator
+from cyberlex.index.documents import point_id, to_passage
+from cyberlex.index.edge_store import EdgeStore
+from cyberlex.index.embedders import embedding_text
+from cyberlex.index.onnx_backend import Encoder, load_encoder
+from cyberlex.index.search import Searcher
+from cyberlex.settings import PACKAGE_ROOT, Settings
+from cyberlex.index.sparse import Bm25Params, encode_document, sparse_text
+from cyberlex.index.store import StoredPoint
 
 SYSTEMS = ("bm25", "dense", "sparse", "hybrid")
 HOST = "127.0.0.1"
@@ -153,11 +153,11 @@ def run_bench(
 def bench_ingest(settings: Settings, paths: Sequence[Path]) -> dict[str, Any]:
     """``cyberlex ingest`` in a subprocess over the (empty) data directory: wall and CPU time, peak RSS."""
     log = settings.data_dir / "ingest.log"
-    command = [sys.executable, "-m", "cli", "ingest", *map(str, paths)]
+    command = [sys.executable, "-m", "cyberlex.cli", "ingest", *map(str, paths)]
     figures = pressure()
     started = time.perf_counter()
     with log.open("w") as out:
-        child = subprocess.Popen(command, cwd=REPO_ROOT, env=child_env(settings), stdout=out, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, cwd=PACKAGE_ROOT, env=child_env(settings), stdout=out, stderr=subprocess.STDOUT)
         ended = watch(child, deadline=None)
     seconds = time.perf_counter() - started
     assert ended is not None
@@ -320,10 +320,10 @@ def bench_api(settings: Settings, queries: Sequence[str], pool: Sequence[str], c
     concurrent clients for ``api_seconds``; the server's peak RSS is read when it exits."""
     port = free_port()
     log = settings.data_dir / "serve.log"
-    command = [sys.executable, "-m", "cli", "serve", "--host", HOST, "--port", str(port)]
+    command = [sys.executable, "-m", "cyberlex.cli", "serve", "--host", HOST, "--port", str(port)]
     started = time.perf_counter()
     with log.open("w") as out:
-        server = subprocess.Popen(command, cwd=REPO_ROOT, env=child_env(settings), stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, cwd=PACKAGE_ROOT, env=child_env(settings), stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_healthy(server, port, log)
         figures: dict[str, Any] = {"startup_s": round(time.perf_counter() - started, 1), **pressure()}

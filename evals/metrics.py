@@ -1,4 +1,4 @@
-"""Scoring as ``../shared/evals/README.md`` defines it: map returned ids onto judged ones, then ir_measures.
+"""Scoring as ``evals/sets/README.md`` defines it: map returned ids onto judged ones, then ir_measures.
 
 Qrels judge provisions at whatever depth the assessor chose (``art-29`` or ``art-29/3``), while a system returns
 the most specific id of each passage; so each returned id is credited to the judged id it lies under, and a

@@ -16,12 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpus.catalog import Catalog, load_catalog
-from corpus.errors import NotFound
-from corpus.model import Provision
-from index.settings import Settings
-from ingest.deontic import ADDRESSEES, FORCES, Tags, tag
-from ingest.pipeline import parse_instrument
+from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.corpus.errors import NotFound
+from cyberlex.corpus.model import Provision
+from cyberlex.settings import Settings
+from cyberlex.ingest.deontic import ADDRESSEES, FORCES, Tags, tag
+from cyberlex.ingest.pipeline import parse_instrument
 
 LABELS = Path(__file__).with_name("data") / "obligation_labels.jsonl"
 

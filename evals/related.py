@@ -22,14 +22,14 @@ from statistics import fmean
 import ir_measures
 from ir_measures import RR, R, Success
 
-from corpus.catalog import load_catalog
-from corpus.errors import NotFound
-from corpus.model import Passage
-from index.embedders import DenseEncoder
-from index.legal import RELATED_K, SIGNALS, legal_path, load_legal_index, related_units
-from index.settings import Settings
-from ingest.pipeline import parse_instrument, resolve_sources
-from ingest.references import known_ids_of
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.corpus.errors import NotFound
+from cyberlex.corpus.model import Passage
+from cyberlex.index.embedders import DenseEncoder
+from cyberlex.index.legal import RELATED_K, SIGNALS, legal_path, load_legal_index, related_units
+from cyberlex.settings import Settings
+from cyberlex.ingest.pipeline import parse_instrument, resolve_sources
+from cyberlex.ingest.references import known_ids_of
 
 CONCORDANCE = Path(__file__).with_name("data") / "concordance.tsv"
 MEASURES = (R @ 5, Success @ 5, RR @ 10)

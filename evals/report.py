@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from evals.metrics import MEASURE_NAMES
+from cyberlex.evals.metrics import MEASURE_NAMES
 
 if TYPE_CHECKING:
-    from evals.run import EvalResult
+    from cyberlex.evals.run import EvalResult
 
 WORST = 10  # queries listed in the report's "worst queries" section
 LATENCIES = ("p50", "p95")

@@ -10,10 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from corpus.errors import InvalidInput, NotFound
-from evals.baselines import System
-from evals.metrics import MEASURE_NAMES, OVERALL, Qrels, aggregate, query_groups, score_queries
-from evals.report import write_report
+from cyberlex.corpus.errors import InvalidInput, NotFound
+from cyberlex.evals.baselines import System
+from cyberlex.evals.metrics import MEASURE_NAMES, OVERALL, Qrels, aggregate, query_groups, score_queries
+from cyberlex.evals.report import write_report
+
+# The development sets that ship with cyberlex: NAME.jsonl (queries) and NAME.qrels (judgements).
+SETS_DIR = Path(__file__).with_name("sets")
+SETS = ("dev", "dev2")
 
 Ranking = list[tuple[str, float]]
 
@@ -71,7 +75,7 @@ def _lines(path: Path, what: str) -> list[tuple[int, str]]:
 
 
 def load_queries(path: Path) -> list[Query]:
-    """JSONL, one ``{"id", "query", "kind"?}`` a line (the format of ``../shared/evals/dev.jsonl``)."""
+    """JSONL, one ``{"id", "query", "kind"?}`` a line (the format of ``evals/sets/dev.jsonl``)."""
     queries: dict[str, Query] = {}
     for n, line in _lines(path, "queries"):
         try:
@@ -93,7 +97,7 @@ def load_queries(path: Path) -> list[Query]:
 
 
 def load_qrels(path: Path) -> Qrels:
-    """TREC qrels, ``QUERY_ID 0 PROVISION_ID GRADE`` a line (the format of ``../shared/evals/dev.qrels``)."""
+    """TREC qrels, ``QUERY_ID 0 PROVISION_ID GRADE`` a line (the format of ``evals/sets/dev.qrels``)."""
     qrels: Qrels = {}
     for n, line in _lines(path, "qrels"):
         fields = line.split()

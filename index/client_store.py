@@ -15,8 +15,8 @@ from haystack.dataclasses import SparseEmbedding
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ApiException
 
-from corpus.errors import StoreUnavailable
-from index.store import (
+from cyberlex.corpus.errors import StoreUnavailable
+from cyberlex.index.store import (
     BOOL_FIELDS,
     DENSE,
     FACET_LIMIT,

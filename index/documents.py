@@ -16,7 +16,7 @@ from typing import Any
 
 from haystack import Document
 
-from corpus.model import Passage
+from cyberlex.corpus.model import Passage
 
 POINT_NAMESPACE = uuid.UUID("5f0c8a52-3a7e-4c1e-9d0e-6b1f3c2a9e41")
 PASSAGE_FIELDS = tuple(f.name for f in fields(Passage) if f.name != "metadata")

@@ -17,8 +17,8 @@ import qdrant_edge as qe
 from filelock import FileLock, Timeout
 from haystack.dataclasses import SparseEmbedding
 
-from corpus.errors import StoreLocked
-from index.store import (
+from cyberlex.corpus.errors import StoreLocked
+from cyberlex.index.store import (
     BOOL_FIELDS,
     DENSE,
     FACET_LIMIT,

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 from haystack import Document, component
 
-from corpus.model import Passage
-from index.documents import to_passage
-from index.onnx_backend import Encoder, load_encoder
-from index.settings import Settings
+from cyberlex.corpus.model import Passage
+from cyberlex.index.documents import to_passage
+from cyberlex.index.onnx_backend import Encoder, load_encoder
+from cyberlex.settings import Settings
 
 QUERY_CACHE_SIZE = 1024
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from haystack import Document, component
 
-from corpus.errors import InvalidInput
+from cyberlex.corpus.errors import InvalidInput
 
 METHODS = ("rrf", "minmax", "zscore")
 

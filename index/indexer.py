@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 from haystack import Document, Pipeline, component
 
-from corpus.errors import InvalidInput
-from corpus.model import Passage
-from index.documents import HASH_FIELD, point_id, to_document
-from index.embedders import DenseEncoder, PassageEmbedder
-from index.settings import Settings
-from index.sparse import Bm25Params, SparseEncoder
-from index.store import Store, StoredPoint
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.model import Passage
+from cyberlex.index.documents import HASH_FIELD, point_id, to_document
+from cyberlex.index.embedders import DenseEncoder, PassageEmbedder
+from cyberlex.settings import Settings
+from cyberlex.index.sparse import Bm25Params, SparseEncoder
+from cyberlex.index.store import Store, StoredPoint
 
 @dataclass(frozen=True)
 class IndexReport:

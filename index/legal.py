@@ -29,19 +29,19 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from corpus.catalog import Catalog
-from corpus.errors import StoreUnavailable, UnknownProvision
-from corpus.model import Passage
-from index.citations import cite, unit_label
-from index.documents import to_passage
-from index.embedders import DenseEncoder, embedding_text
-from index.settings import Settings
-from index.sparse import tokenize
-from index.store import Store
-from ingest.definitions import Definition, extract_definitions, lookup, term_key, term_spans
-from ingest.deontic import tag_provision
-from ingest.pipeline import Parsed
-from ingest.references import Reference, extract_references, known_ids_of
+from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.errors import StoreUnavailable, UnknownProvision
+from cyberlex.corpus.model import Passage
+from cyberlex.corpus.citations import cite, unit_label
+from cyberlex.index.documents import to_passage
+from cyberlex.index.embedders import DenseEncoder, embedding_text
+from cyberlex.settings import Settings
+from cyberlex.index.sparse import tokenize
+from cyberlex.index.store import Store
+from cyberlex.ingest.definitions import Definition, extract_definitions, lookup, term_key, term_spans
+from cyberlex.ingest.deontic import tag_provision
+from cyberlex.ingest.pipeline import Parsed
+from cyberlex.ingest.references import Reference, extract_references, known_ids_of
 
 LEGAL_FILE = "legal.json"
 FORMAT = 1  # bump when the file's layout changes: an older file then asks for a new ingest

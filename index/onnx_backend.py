@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from corpus.errors import InvalidInput
-from index.settings import Settings, bundled_model_path
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.settings import Settings, bundled_model_path
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer

@@ -13,16 +13,16 @@ from typing import Any
 
 from haystack import Document, Pipeline, component
 
-from corpus.catalog import Catalog, load_catalog
-from corpus.errors import InvalidInput, UnknownInstrument, UnknownProvision
-from corpus.model import Passage
-from index.citations import parse_citation
-from index.documents import payload, scored_document, to_passage
-from index.embedders import DenseEncoder, QueryEmbedder
-from index.fusion import HybridFusion
-from index.settings import Settings
-from index.sparse import SparseQueryEncoder
-from index.store import NativeFusion, Store, StoreRetriever, Where, open_store
+from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.corpus.errors import InvalidInput, UnknownInstrument, UnknownProvision
+from cyberlex.corpus.model import Passage
+from cyberlex.corpus.citations import parse_citation
+from cyberlex.index.documents import payload, scored_document, to_passage
+from cyberlex.index.embedders import DenseEncoder, QueryEmbedder
+from cyberlex.index.fusion import HybridFusion
+from cyberlex.settings import Settings
+from cyberlex.index.sparse import SparseQueryEncoder
+from cyberlex.index.store import NativeFusion, Store, StoreRetriever, Where, open_store
 
 MODES = ("hybrid", "dense", "sparse")
 CITATION_SCORE = 1.0  # a typed citation outranks any retrieval score

@@ -20,8 +20,8 @@ import tinysegmenter
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
-from corpus.model import Passage
-from index.documents import to_passage
+from cyberlex.corpus.model import Passage
+from cyberlex.index.documents import to_passage
 
 TOKENIZER_VERSION = "1"  # bump when tokens change: it is part of the index signature, so passages re-encode
 

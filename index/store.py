@@ -17,8 +17,8 @@ from typing import Any
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
-from index.documents import HASH_FIELD, scored_document
-from index.settings import Settings
+from cyberlex.index.documents import HASH_FIELD, scored_document
+from cyberlex.settings import Settings
 
 DENSE = "dense"
 SPARSE = "sparse"
@@ -128,10 +128,10 @@ class Store(ABC):
 def open_store(settings: Settings) -> Store:
     """The Qdrant server or cluster when ``qdrant_url`` is set, else the embedded Edge store on disk."""
     if settings.qdrant_url:
-        from index.client_store import ClientStore
+        from cyberlex.index.client_store import ClientStore
 
         return ClientStore.connect(settings.qdrant_url, settings.qdrant_api_key, settings.collection)
-    from index.edge_store import EdgeStore
+    from cyberlex.index.edge_store import EdgeStore
 
     return EdgeStore(settings.edge_path)
 

@@ -31,13 +31,13 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from corpus.errors import InvalidInput
-from corpus.model import Block, Passage, Provision
-from index.embedders import embedding_text
-from index.onnx_backend import model_identity, require_model_dir
-from index.settings import Settings
-from ingest.definitions import Definition, extract_definitions
-from ingest.pipeline import Parsed
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.model import Block, Passage, Provision
+from cyberlex.index.embedders import embedding_text
+from cyberlex.index.onnx_backend import model_identity, require_model_dir
+from cyberlex.settings import Settings
+from cyberlex.ingest.definitions import Definition, extract_definitions
+from cyberlex.ingest.pipeline import Parsed
 
 # Bump when pair construction or the training loop changes: the model directory name follows it.
 TRAINING_CODE_VERSION = "3"
@@ -219,8 +219,8 @@ def is_complete(model_dir: Path) -> bool:
 
 def corpus_parsed(settings: Settings) -> list[Parsed]:
     """Every catalogued instrument, parsed as ingestion parses it."""
-    from corpus.catalog import load_catalog
-    from ingest.pipeline import parse_instrument, resolve_sources
+    from cyberlex.corpus.catalog import load_catalog
+    from cyberlex.ingest.pipeline import parse_instrument, resolve_sources
 
     return [parse_instrument(path, inst) for path, inst in resolve_sources(load_catalog(), settings.corpus_dir)]
 

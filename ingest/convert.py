@@ -22,8 +22,8 @@ from bs4.dammit import EncodingDetector
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
-from corpus.errors import ConversionError
-from ingest import normalize as n
+from cyberlex.corpus.errors import ConversionError
+from cyberlex.ingest import normalize as n
 
 FORMATS = ("markdown", "text", "html", "pdf")
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html", ".pdf": "pdf"}

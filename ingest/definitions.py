@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from corpus.model import Block, Provision
+from cyberlex.corpus.model import Block, Provision
 
 
 @dataclass(frozen=True)

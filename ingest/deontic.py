@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from corpus.model import Passage, Provision
+from cyberlex.corpus.model import Passage, Provision
 
 FORCES = ("obligation", "prohibition", "permission", "definition", "procedural")
 ADDRESSEES = ("states", "member-states", "entities", "providers", "manufacturers", "persons", "authorities")

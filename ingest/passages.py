@@ -19,9 +19,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from corpus.model import Block, Instrument, Passage, Provision
-from index.citations import cite, unit_label
-from ingest.deontic import tag_passage
+from cyberlex.corpus.model import Block, Instrument, Passage, Provision
+from cyberlex.corpus.citations import cite, unit_label
+from cyberlex.ingest.deontic import tag_passage
 
 UNIT_KINDS = {"art": "article", "s": "section", "rule": "rule", "recital": "recital", "annex": "annex",
               "para": "paragraph", "part": "part", "preamble": "preamble"}

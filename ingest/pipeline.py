@@ -26,12 +26,13 @@ from multiprocessing import get_context, parent_process
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from corpus.catalog import Catalog
-from corpus.errors import ConversionError, CyberlexError, InvalidInput
-from corpus.model import Instrument, Passage, Provision
-from ingest.convert import convert
-from ingest.passages import to_passages
-from ingest.segment import segment
+from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.errors import ConversionError, CyberlexError, InvalidInput
+from cyberlex.corpus.manifest import checksums, verify
+from cyberlex.corpus.model import Instrument, Passage, Provision
+from cyberlex.ingest.convert import convert
+from cyberlex.ingest.passages import to_passages
+from cyberlex.ingest.segment import segment
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 MB = 1_000_000
@@ -71,6 +72,8 @@ def parse_instrument(path: Path, instrument: Instrument, max_mb: float | None = 
     ``max_mb`` before reading it: embedding tens of megabytes of text takes hours on two cores."""
     if max_mb is not None:
         _check_size(path, max_mb)
+    if instrument.sha256:
+        verify(path, instrument.sha256)
     converted = convert(path, instrument.format or None)
     provisions = segment(converted.text, instrument, converted.pages)
     return Parsed(instrument, provisions, to_passages(provisions, instrument))
@@ -99,7 +102,8 @@ def resolve_sources(
     """Pair each source file with its instrument: catalogue entries by file name, others as user instruments."""
     by_file = {inst.file: inst for inst in catalog}
     if not paths:
-        return [(corpus_dir / inst.file, inst) for inst in catalog]
+        sums = checksums(corpus_dir)
+        return [(corpus_dir / inst.file, replace(inst, sha256=sums.get(inst.file, ""))) for inst in catalog]
     files: list[Path] = []
     for p in paths:
         files.extend(sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p])

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from corpus.catalog import Catalog
-from corpus.model import Instrument, Provision
+from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.model import Instrument, Provision
 
 Item = tuple[str, tuple[str, ...]]  # (unit or paragraph number, subdivisions): "14", ("1",) for "14(1)"
 UNIT_KINDS = {"article": "art", "section": "s", "rule": "rule", "annex": "annex", "recital": "recital"}

@@ -31,9 +31,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from corpus.model import Block, Instrument, Provision
-from index.citations import unit_label
-from ingest import structure as st
+from cyberlex.corpus.model import Block, Instrument, Provision
+from cyberlex.corpus.citations import unit_label
+from cyberlex.ingest import structure as st
 
 MAIN_KINDS = {"article": ("art",), "section": ("s",), "rule": ("rule",), "part": ("part",), "paragraph": ("para",)}
 FALLBACK_KINDS = (("art",), ("s",), ("rule",), ("part",))

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from corpus.catalog import Catalog
-from corpus.model import Instrument, Passage
-from index.embedders import DenseEncoder
-from index.indexer import Indexer
-from index.search import Searcher
-from index.settings import Settings
-from index.store import open_store
+from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.model import Instrument, Passage
+from cyberlex.index.embedders import DenseEncoder
+from cyberlex.index.indexer import Indexer
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
+from cyberlex.index.store import open_store
 
 BUDAPEST = "budapest-convention"
 GDPR = "gdpr-2016-679"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-import cli
-from corpus.catalog import Catalog, load_catalog
-from index.search import Searcher
-from index.settings import Settings
+from cyberlex import cli
+from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
 
 BUDAPEST = "budapest-convention"
 SINGAPORE = "singapore-computer-misuse-act-1993"

@@ -6,12 +6,12 @@ import json
 from functools import cache
 from pathlib import Path
 
-from corpus.catalog import load_catalog
-from corpus.model import Instrument, Provision
-from ingest.convert import Converted, convert
-from ingest.pipeline import user_instrument
-from ingest.segment import segment
-from index.settings import Settings
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.corpus.model import Instrument, Provision
+from cyberlex.ingest.convert import Converted, convert
+from cyberlex.ingest.pipeline import user_instrument
+from cyberlex.ingest.segment import segment
+from cyberlex.settings import Settings
 
 CORPUS = Settings().corpus_dir
 FIXTURES = Path(__file__).parent / "fixtures" / "segment"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index.allocator import PRELOAD, mimalloc_library, preload_env
+from cyberlex.index.allocator import PRELOAD, mimalloc_library, preload_env
 
 LIB = Path("/opt/mimalloc/libmimalloc.so")
 
@@ -41,9 +41,9 @@ def test_the_mimalloc_wheel_provides_the_library():
 
 PROBE = """
 import json, sys
-from index.allocator import restart_with
+from cyberlex.index.allocator import restart_with
 restart_with(sys.argv[1])
-from index.allocator import in_use
+from cyberlex.index.allocator import in_use
 print(json.dumps({"allocator": in_use(), "argv": sys.argv[1:]}))
 """
 

@@ -11,13 +11,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.routes import search as search_route
+from cyberlex.api.main import create_app
+from cyberlex.api.routes import search as search_route
 from api_index import BUDAPEST, GDPR, NIS2, NOTES, small_index
-from corpus.catalog import Catalog, load_catalog
-from index.search import Searcher
-from index.settings import Settings
-from index.store import open_store
+from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
+from cyberlex.index.store import open_store
 
 RESULT_FIELDS = {"provision_id", "citation", "label", "heading", "instrument_id", "instrument", "path", "text",
                  "score", "via", "page", "force", "addressees"}

@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfWriter
 
-from api.main import create_app
+from cyberlex.api.main import create_app
 from api_index import GDPR, small_index
-from corpus.catalog import Catalog, load_catalog
-from index.search import Searcher
-from index.settings import Settings
+from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
 
 KEY = "correct horse battery staple"
 LIMIT_MB = 0.05  # 50 kB, so the tests stay small

@@ -14,14 +14,14 @@ import pytest
 from pypdf import PdfWriter
 from typer.testing import CliRunner, Result
 
-from cli import app
-from corpus.catalog import load_catalog
-from corpus.errors import ConversionError, InvalidInput
-from corpus.model import Passage
-from index.documents import point_id
-from index.search import Filters, Searcher
-from index.settings import Settings
-from ingest.pipeline import MB, ingest, parse_instrument, resolve_sources, user_instrument
+from cyberlex.cli import app
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.corpus.errors import ConversionError, InvalidInput
+from cyberlex.corpus.model import Passage
+from cyberlex.index.documents import point_id
+from cyberlex.index.search import Filters, Searcher
+from cyberlex.settings import Settings
+from cyberlex.ingest.pipeline import MB, ingest, parse_instrument, resolve_sources, user_instrument
 
 GOOD = ("north-atlantic-treaty-1949.md", "paris-call-2018.md")
 TREATY_TEXT = (

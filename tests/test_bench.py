@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from haystack.dataclasses import SparseEmbedding
 
-from corpus.errors import InvalidInput
-from corpus.model import Passage
-from evals.bench import (
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.model import Passage
+from cyberlex.evals.bench import (
     SYSTEMS,
     Base,
     BenchConfig,
@@ -26,7 +26,7 @@ from evals.bench import (
     to_markdown,
     write_report,
 )
-from index.settings import Settings
+from cyberlex.settings import Settings
 
 SYNTHETIC = 300
 QUERIES = 4

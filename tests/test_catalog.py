@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from corpus.catalog import Catalog, load_catalog
-from corpus.errors import CatalogError, InvalidInput, UnknownInstrument
-from corpus.model import Instrument
-from index.settings import Settings
+from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.corpus.errors import CatalogError, InvalidInput, UnknownInstrument
+from cyberlex.corpus.model import Instrument
+from cyberlex.settings import Settings
 
 MANIFEST_FACTS = ("file", "format", "title", "short_title", "kind", "jurisdiction", "binding", "official_url")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.catalog import Catalog, load_catalog
-from corpus.errors import InvalidInput
-from corpus.model import Instrument
-from index.citations import cite, parse_citation, unit_label, us_code_title
+from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.model import Instrument
+from cyberlex.corpus.citations import cite, parse_citation, unit_label, us_code_title
 
 BUDAPEST = "budapest-convention"
 GDPR = "gdpr-2016-679"

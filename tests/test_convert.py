@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from corpus.errors import ConversionError
-from index.settings import Settings
-from ingest.convert import Converted, convert
+from cyberlex.corpus.errors import ConversionError
+from cyberlex.settings import Settings
+from cyberlex.ingest.convert import Converted, convert
 
 CORPUS = Settings().corpus_dir
 FIXTURES = Path(__file__).parent / "fixtures" / "convert"

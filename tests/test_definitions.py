@@ -6,10 +6,10 @@ from functools import cache
 
 import pytest
 
-from corpus.catalog import load_catalog
-from index.settings import Settings
-from ingest.definitions import Definition, extract_definitions, lookup, term_key, term_spans
-from ingest.pipeline import parse_instrument
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.settings import Settings
+from cyberlex.ingest.definitions import Definition, extract_definitions, lookup, term_key, term_spans
+from cyberlex.ingest.pipeline import parse_instrument
 
 INSTRUMENTS = (
     "budapest-convention", "gdpr-2016-679", "eu-nis2-directive-2022-2555", "us-cfaa-18usc1030",

@@ -6,12 +6,12 @@ from functools import cache
 
 import pytest
 
-from corpus.catalog import load_catalog
-from corpus.model import Provision
-from evals.obligations import Label, load_labels, predict, score
-from index.settings import Settings
-from ingest.deontic import ADDRESSEES, FORCES, Tags, tag, tag_passage, tag_provision
-from ingest.pipeline import Parsed, parse_instrument
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.corpus.model import Provision
+from cyberlex.evals.obligations import Label, load_labels, predict, score
+from cyberlex.settings import Settings
+from cyberlex.ingest.deontic import ADDRESSEES, FORCES, Tags, tag, tag_passage, tag_provision
+from cyberlex.ingest.pipeline import Parsed, parse_instrument
 
 
 @cache

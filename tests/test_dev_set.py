@@ -11,18 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from corpus.catalog import load_catalog
-from evals.baselines import build_systems
-from evals.run import run_eval
-from index.indexer import Indexer
-from index.search import Searcher
-from index.settings import Settings
-from index.store import open_store
-from ingest.pipeline import ingest, resolve_sources
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.evals.baselines import build_systems
+from cyberlex.evals.run import SETS_DIR, run_eval
+from cyberlex.index.indexer import Indexer
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
+from cyberlex.index.store import open_store
+from cyberlex.ingest.pipeline import ingest, resolve_sources
 
 pytestmark = pytest.mark.slow
 
-DEV = Settings().corpus_dir.parent / "evals"
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,7 @@ def full_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def test_hybrid_clears_the_relevance_bar_on_the_dev_set(full_index: Settings, tmp_path: Path) -> None:
     searcher = Searcher(full_index)
     try:
-        result = run_eval(DEV / "dev.jsonl", DEV / "dev.qrels", build_systems(searcher, ["hybrid", "bm25"]), tmp_path)
+        result = run_eval(SETS_DIR / "dev.jsonl", SETS_DIR / "dev.qrels", build_systems(searcher, ["hybrid", "bm25"]), tmp_path)
     finally:
         searcher.close()
     hybrid, bm25 = (result.to_dict()["systems"][name]["scores"] for name in ("hybrid", "bm25"))

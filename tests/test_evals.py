@@ -10,13 +10,13 @@ from types import SimpleNamespace
 import pytest
 from rich.console import Console
 
-from corpus.errors import InvalidInput
-from corpus.model import Passage
-from evals.baselines import BM25System, SearcherSystem, build_systems
-from evals.metrics import map_to_judged
-from evals.report import print_table
-from evals.run import load_qrels, load_queries, run_eval
-from index.settings import Settings
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.model import Passage
+from cyberlex.evals.baselines import BM25System, SearcherSystem, build_systems
+from cyberlex.evals.metrics import map_to_judged
+from cyberlex.evals.report import print_table
+from cyberlex.evals.run import SETS, SETS_DIR, load_qrels, load_queries, run_eval
+from cyberlex.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "evals"
 QUERIES, QRELS = FIXTURES / "tiny.jsonl", FIXTURES / "tiny.qrels"
@@ -206,9 +206,9 @@ def test_query_without_kind_falls_in_all(tmp_path: Path) -> None:
 
 
 def test_dev_set_loads_with_every_query_judged() -> None:
-    evals_dir = Settings().corpus_dir.parent / "evals"
-    queries, qrels = load_queries(evals_dir / "dev.jsonl"), load_qrels(evals_dir / "dev.qrels")
-    assert queries and all(q.id in qrels for q in queries)
+    for name in SETS:
+        queries, qrels = load_queries(SETS_DIR / f"{name}.jsonl"), load_qrels(SETS_DIR / f"{name}.qrels")
+        assert queries and all(q.id in qrels for q in queries)
 
 
 @pytest.mark.parametrize("names", [["fake", "fake"], ["my system"], ["a/b"]])

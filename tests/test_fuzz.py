@@ -21,11 +21,11 @@ from schemathesis.checks import positive_data_acceptance
 
 from typer.testing import CliRunner
 
-from api.main import create_app
-from cli import app as cli
-from corpus.catalog import load_catalog
-from index.search import Searcher
-from index.settings import Settings
+from cyberlex.api.main import create_app
+from cyberlex.cli import app as cli
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
 
 KEY = "fuzz-key"
 FILES = ("north-atlantic-treaty-1949.md", "us-cfaa-18usc1030.md")

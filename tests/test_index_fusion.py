@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from haystack import Document
 
-from corpus.errors import InvalidInput
-from index.fusion import fuse
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.index.fusion import fuse
 
 
 def ranked(*pairs: tuple[str, float]) -> list[Document]:

@@ -8,14 +8,14 @@ from dataclasses import replace
 import pytest
 from qdrant_client import QdrantClient
 
-from corpus.errors import InvalidInput
-from corpus.model import Passage
-from index.client_store import ClientStore
-from index.documents import point_id
-from index.edge_store import EdgeStore
-from index.embedders import DenseEncoder, EmbeddingCache, embedding_text
-from index.indexer import IndexReport, Indexer
-from index.settings import Settings
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.model import Passage
+from cyberlex.index.client_store import ClientStore
+from cyberlex.index.documents import point_id
+from cyberlex.index.edge_store import EdgeStore
+from cyberlex.index.embedders import DenseEncoder, EmbeddingCache, embedding_text
+from cyberlex.index.indexer import IndexReport, Indexer
+from cyberlex.settings import Settings
 
 FACTS = dict(jurisdiction="Kenya", kind="national-law", language="en", status="in-force", binding=True)
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from corpus import errors
-from corpus.catalog import load_catalog
-from corpus.model import Instrument, Passage
-from index.settings import REPO_ROOT, Settings
-from ingest.pipeline import IngestReport, Parsed, ingest, resolve_sources
+from cyberlex.corpus import errors
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.corpus.model import Instrument, Passage
+from cyberlex.settings import PACKAGE_ROOT, Settings
+from cyberlex.ingest.pipeline import IngestReport, Parsed, ingest, resolve_sources
 
 CORPUS = Settings().corpus_dir
 PARIS, TREATY, SINGAPORE, PROTOCOL, ISRAEL = (CORPUS / name for name in (
@@ -171,8 +171,8 @@ def test_every_error_comes_back_from_another_process_as_it_left(exc: errors.Cybe
 INGEST_THAT_HANGS = """
 import multiprocessing, sys, time
 from pathlib import Path
-from corpus.catalog import load_catalog
-from ingest.pipeline import ingest, resolve_sources
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.ingest.pipeline import ingest, resolve_sources
 
 def index(instrument_id, passages):
     print(*(child.pid for child in multiprocessing.active_children()), flush=True)
@@ -187,7 +187,7 @@ except KeyboardInterrupt:
 
 def start_ingest() -> tuple[subprocess.Popen[str], int]:
     """An ingest in a session of its own, stopped in its first index() call; and its parse worker's pid."""
-    process = subprocess.Popen([sys.executable, "-c", INGEST_THAT_HANGS, str(PARIS), str(TREATY)], cwd=REPO_ROOT,
+    process = subprocess.Popen([sys.executable, "-c", INGEST_THAT_HANGS, str(PARIS), str(TREATY)], cwd=PACKAGE_ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     assert process.stdout is not None
     worker, = map(int, process.stdout.readline().split())

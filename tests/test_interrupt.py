@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from corpus.model import Passage
-from index.documents import HASH_FIELD
-from index.edge_store import EdgeStore
-from index.indexer import Indexer
-from index.settings import REPO_ROOT, Settings
-from index.store import StoredPoint
+from cyberlex.corpus.model import Passage
+from cyberlex.index.documents import HASH_FIELD
+from cyberlex.index.edge_store import EdgeStore
+from cyberlex.index.indexer import Indexer
+from cyberlex.settings import PACKAGE_ROOT, Settings
+from cyberlex.index.store import StoredPoint
 
 FILES = (
     "budapest-protocol-1-xenophobia.md",
@@ -39,8 +39,8 @@ def ingest_process(data_dir: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "CYBERLEX_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
            "TOKENIZERS_PARALLELISM": "false"}
     return subprocess.Popen(
-        [sys.executable, "cli.py", "ingest", *(str(corpus / f) for f in FILES)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "cyberlex.cli", "ingest", *(str(corpus / f) for f in FILES)],
+        cwd=PACKAGE_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
@@ -176,8 +176,8 @@ def test_an_instrument_is_written_in_one_store_operation(tmp_path: Path) -> None
 KILL_SCRIPT = """
 import sys
 from haystack.dataclasses import SparseEmbedding
-from index.edge_store import EdgeStore
-from index.store import StoredPoint
+from cyberlex.index.edge_store import EdgeStore
+from cyberlex.index.store import StoredPoint
 store = EdgeStore(sys.argv[1])
 n, tag = int(sys.argv[2]), sys.argv[3]
 points = [StoredPoint(f"{i:08d}-0000-4000-8000-{tag:0>12}", [1.0, float(i % 7), 0.5, 0.25],
@@ -194,10 +194,10 @@ def test_one_store_operation_killed_midway_lands_whole_or_not_at_all(tmp_path: P
     of a large upsert leaves all of its points or none of them."""
     path, n, rng = tmp_path / "edge", 30_000, random.Random(7)
     run = [sys.executable, "-c", KILL_SCRIPT, str(path), str(n)]
-    assert subprocess.run([*run[:-1], "100", "1"], cwd=REPO_ROOT, capture_output=True).returncode == 0
+    assert subprocess.run([*run[:-1], "100", "1"], cwd=PACKAGE_ROOT, capture_output=True).returncode == 0
     outcomes = []
     for trial in range(2, 6):
-        process = subprocess.Popen([*run, str(trial)], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen([*run, str(trial)], cwd=PACKAGE_ROOT, stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None and process.stdout.readline() == "writing\n"
         time.sleep(rng.uniform(0.1, 1.8))
         process.send_signal(signal.SIGKILL)

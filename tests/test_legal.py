@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from corpus.catalog import Catalog, load_catalog
-from corpus.model import Passage
-from evals.related import check_ids, counterparts, load_concordance, score
-from index.embedders import DenseEncoder
-from index.legal import LegalIndex, build, legal_path, load_legal_index, related_units
-from index.search import Searcher
-from index.settings import Settings
-from ingest.pipeline import parse_instrument
+from cyberlex.api.main import create_app
+from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.corpus.model import Passage
+from cyberlex.evals.related import check_ids, counterparts, load_concordance, score
+from cyberlex.index.embedders import DenseEncoder
+from cyberlex.index.legal import LegalIndex, build, legal_path, load_legal_index, related_units
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
+from cyberlex.ingest.pipeline import parse_instrument
 from legal_index import BUDAPEST, CANADA, SINGAPORE, legal_index
 
 ILLEGAL_ACCESS = {f"{SINGAPORE}/s-3", f"{CANADA}/s-342.1"}
@@ -302,7 +302,7 @@ def test_recall_counts_counterparts_found_in_the_top_five() -> None:
 
 @pytest.mark.slow
 def test_every_concordance_id_is_a_provision_of_the_corpus(catalog: Catalog) -> None:
-    from evals.related import corpus_passages
+    from cyberlex.evals.related import corpus_passages
 
     _, known = corpus_passages(Settings())
     check_ids(load_concordance(), known)

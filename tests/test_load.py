@@ -13,11 +13,11 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from api.main import create_app
+from cyberlex.api.main import create_app
 from api_index import small_index
-from corpus.catalog import load_catalog
-from evals.load import MIX, require_loopback, run_load
-from index.settings import Settings
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.evals.load import MIX, require_loopback, run_load
+from cyberlex.settings import Settings
 
 
 @contextmanager

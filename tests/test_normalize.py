@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import normalize as n
+from cyberlex.ingest import normalize as n
 
 
 @pytest.mark.parametrize(

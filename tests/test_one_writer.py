@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from index.edge_store import EdgeStore
-from index.settings import REPO_ROOT, Settings
+from cyberlex.index.edge_store import EdgeStore
+from cyberlex.settings import PACKAGE_ROOT, Settings
 
 
 def free_port() -> int:
@@ -32,7 +32,7 @@ def free_port() -> int:
 def test_a_second_process_on_a_held_index_refuses_with_a_clear_message(tmp_path: Path, command: list[str]) -> None:
     env = {**os.environ, "CYBERLEX_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
     with EdgeStore(tmp_path / "edge") as held:
-        second = subprocess.run([sys.executable, "cli.py", *command], cwd=REPO_ROOT, env=env, capture_output=True,
+        second = subprocess.run([sys.executable, "-m", "cyberlex.cli", *command], cwd=PACKAGE_ROOT, env=env, capture_output=True,
                                 text=True, timeout=120)
         assert held.count() == 0
     assert second.returncode == 2, second.stderr

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
-from corpus.errors import InvalidInput
-from index.onnx_backend import OnnxEncoder, TorchEncoder, export_onnx, load_encoder, model_identity
-from index.settings import Settings, bundled_model_path
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.index.onnx_backend import OnnxEncoder, TorchEncoder, export_onnx, load_encoder, model_identity
+from cyberlex.settings import Settings, bundled_model_path
 
 MODEL = bundled_model_path()
 SENTENCE_SOURCES = {  # corpus file → how many of its sentences to embed
@@ -135,7 +135,7 @@ def test_load_encoder_falls_back_to_torch_when_the_export_is_unusable(
     corrupt = settings.cache_dir / "onnx" / model_identity(MODEL) / "model.onnx"
     corrupt.parent.mkdir(parents=True)
     corrupt.write_bytes(b"not an onnx model")
-    with caplog.at_level(logging.WARNING, logger="index.onnx_backend"):
+    with caplog.at_level(logging.WARNING, logger="cyberlex.index.onnx_backend"):
         encoder = load_encoder(settings)
     assert encoder.model_id.startswith("torch:")
     assert "using torch" in caplog.text

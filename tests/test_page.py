@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.main import create_app
+from cyberlex.api.main import create_app
 from api_index import BUDAPEST, small_index
 from browser import browser, page, serve  # noqa: F401 (browser and page are fixtures)
-from corpus.catalog import load_catalog
-from index.settings import REPO_ROOT
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.settings import PACKAGE_ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_a_search_shows_cited_results_with_the_query_terms_marked(page: Page, tm
     expect(first.locator("mark").first).to_have_text(re.compile("preservation|stored|computer|data", re.I))
     expect(page.locator("#status")).to_contain_text("for “preservation of stored computer data”")
     assert "q=preservation+of+stored+computer+data" in page.url
-    folder = REPO_ROOT / "docs" if os.environ.get("CYBERLEX_SCREENSHOT") == "1" else tmp_path
+    folder = PACKAGE_ROOT / "docs" if os.environ.get("CYBERLEX_SCREENSHOT") == "1" else tmp_path
     folder.mkdir(exist_ok=True)
     page.screenshot(path=str(folder / "screenshot.png"))
 

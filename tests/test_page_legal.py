@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.main import create_app
+from cyberlex.api.main import create_app
 from browser import browser, page, serve  # noqa: F401 (browser and page are fixtures)
-from corpus.catalog import load_catalog
+from cyberlex.corpus.catalog import load_catalog
 from legal_index import BUDAPEST, CANADA, SINGAPORE, legal_index
 
 pytestmark = pytest.mark.browser

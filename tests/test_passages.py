@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from corpus.model import Block, Provision
-from index.citations import cite
-from ingest.passages import to_passages
+from cyberlex.corpus.model import Block, Provision
+from cyberlex.corpus.citations import cite
+from cyberlex.ingest.passages import to_passages
 from segment_corpus import instrument, make_instrument, provision, provisions
 
 MANUAL = make_instrument("manual", "rule")

@@ -6,11 +6,11 @@ from functools import cache
 
 import pytest
 
-from corpus.catalog import load_catalog
-from corpus.model import Provision
-from index.settings import Settings
-from ingest.pipeline import Parsed, parse_instrument
-from ingest.references import RawRef, Reference, extract_references, find_references, known_ids_of, resolve
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.corpus.model import Provision
+from cyberlex.settings import Settings
+from cyberlex.ingest.pipeline import Parsed, parse_instrument
+from cyberlex.ingest.references import RawRef, Reference, extract_references, find_references, known_ids_of, resolve
 
 INSTRUMENTS = (
     "budapest-convention", "budapest-protocol-1-xenophobia", "gdpr-2016-679", "eu-nis2-directive-2022-2555",

@@ -9,15 +9,15 @@ from __future__ import annotations
 import pytest
 from qdrant_client import QdrantClient
 
-from corpus.catalog import load_catalog
-from corpus.errors import InvalidInput, UnknownInstrument, UnknownProvision
-from corpus.model import Passage
-from index.client_store import ClientStore
-from index.embedders import DenseEncoder
-from index.indexer import Indexer
-from index.search import Filters, Searcher, _subdivision
-from index.settings import Settings
-from index.store import open_store
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.corpus.errors import InvalidInput, UnknownInstrument, UnknownProvision
+from cyberlex.corpus.model import Passage
+from cyberlex.index.client_store import ClientStore
+from cyberlex.index.embedders import DenseEncoder
+from cyberlex.index.indexer import Indexer
+from cyberlex.index.search import Filters, Searcher, _subdivision
+from cyberlex.settings import Settings
+from cyberlex.index.store import open_store
 
 CATALOG = load_catalog()
 BUDAPEST, NIS2, CFAA = "budapest-convention", "eu-nis2-directive-2022-2555", "us-cfaa-18usc1030"

@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from corpus.model import Provision
-from ingest.segment import segment
+from cyberlex.corpus.model import Provision
+from cyberlex.ingest.segment import segment
 from segment_corpus import CRA, FIXTURES, converted, instrument, make_instrument, provision, provisions
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.model import Passage
-from index.sparse import Bm25Params, encode_document, encode_query, normalize, sparse_text, term_id, tokenize
+from cyberlex.corpus.model import Passage
+from cyberlex.index.sparse import Bm25Params, encode_document, encode_query, normalize, sparse_text, term_id, tokenize
 
 
 @pytest.mark.parametrize(

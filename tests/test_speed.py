@@ -13,12 +13,12 @@ from dataclasses import replace
 import pytest
 
 from api_index import passages, small_index
-from corpus.catalog import load_catalog
-from index.documents import SharedDocument, payload, scored_document, to_document
-from index.embedders import QueryEmbedder
-from index.fusion import fuse
-from index.onnx_backend import OnnxEncoder
-from index.search import Searcher
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.index.documents import SharedDocument, payload, scored_document, to_document
+from cyberlex.index.embedders import QueryEmbedder
+from cyberlex.index.fusion import fuse
+from cyberlex.index.onnx_backend import OnnxEncoder
+from cyberlex.index.search import Searcher
 
 QUERIES = [
     "preserve stored computer data at another party's request", "personal data breach notification", "self-defence",

@@ -17,14 +17,14 @@ import qdrant_edge as qe
 from haystack.dataclasses import SparseEmbedding
 from qdrant_client import QdrantClient
 
-from corpus.errors import StoreLocked, StoreUnavailable
-from corpus.model import Passage
-from index.client_store import ClientStore
-from index.documents import HASH_FIELD, payload, point_id
-from index.edge_store import EdgeStore, edge_config
-from index.search import Filters
-from index.settings import Settings
-from index.store import DENSE, QUANTILE, SPARSE, NativeFusion, Store, StoredPoint, open_store
+from cyberlex.corpus.errors import StoreLocked, StoreUnavailable
+from cyberlex.corpus.model import Passage
+from cyberlex.index.client_store import ClientStore
+from cyberlex.index.documents import HASH_FIELD, payload, point_id
+from cyberlex.index.edge_store import EdgeStore, edge_config
+from cyberlex.index.search import Filters
+from cyberlex.settings import Settings
+from cyberlex.index.store import DENSE, QUANTILE, SPARSE, NativeFusion, Store, StoredPoint, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 FACTS = {
@@ -295,7 +295,7 @@ def test_the_payload_indexes_are_the_fields_a_filter_or_a_look_up_uses(tmp_path)
 def test_edge_store_in_use_by_another_process_raises_store_locked(tmp_path):
     path = tmp_path / "edge"
     script = (
-        "import sys\nfrom corpus.errors import StoreLocked\nfrom index.edge_store import EdgeStore\n"
+        "import sys\nfrom cyberlex.corpus.errors import StoreLocked\nfrom cyberlex.index.edge_store import EdgeStore\n"
         "try:\n    EdgeStore(sys.argv[1]).close()\nexcept StoreLocked as e:\n    print(e)\n    sys.exit(3)\n"
     )
     with EdgeStore(path):
@@ -309,7 +309,7 @@ def test_edge_writes_survive_a_process_that_dies_without_closing(tmp_path):
     path = tmp_path / "edge"
     script = (
         "import os, sys\nsys.path.insert(0, 'tests')\nfrom test_store import POINTS, stored\n"
-        "from index.edge_store import EdgeStore\n"
+        "from cyberlex.index.edge_store import EdgeStore\n"
         "EdgeStore(sys.argv[1]).upsert([stored(*p) for p in POINTS])\nos._exit(0)\n"
     )
     died = subprocess.run([sys.executable, "-c", script, str(path)], cwd=REPO, capture_output=True, text=True)

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from corpus.catalog import load_catalog
-from corpus.errors import InvalidInput
-from corpus.model import Block, Provision
-from index.onnx_backend import OnnxEncoder, model_identity
-from index.settings import Settings
-from index.train import RECIPE_FILE, HyperParams, labelled_pairs, model_version, train, training_pairs
-from ingest.definitions import extract_definitions
-from ingest.passages import to_passages
-from ingest.pipeline import Parsed, parse_instrument
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.model import Block, Provision
+from cyberlex.index.onnx_backend import OnnxEncoder, model_identity
+from cyberlex.settings import Settings
+from cyberlex.index.train import RECIPE_FILE, HyperParams, labelled_pairs, model_version, train, training_pairs
+from cyberlex.ingest.definitions import extract_definitions
+from cyberlex.ingest.passages import to_passages
+from cyberlex.ingest.pipeline import Parsed, parse_instrument
 
 
 @pytest.fixture(scope="module")

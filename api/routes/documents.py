@@ -20,15 +20,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 from starlette.datastructures import FormData, UploadFile
 
-from api.deps import CatalogDep, SearcherDep, SettingsDep
-from api.models import DocumentOut, ErrorOut
-from corpus.catalog import KINDS, LANGUAGES, UNITS, Catalog
-from corpus.errors import CatalogError, ConversionError, InvalidInput
-from corpus.model import Instrument
-from index.indexer import Indexer
-from index.search import Searcher
-from index.settings import Settings
-from ingest.pipeline import FORMATS, MB, parse_instrument, user_instrument
+from cyberlex.api.deps import CatalogDep, SearcherDep, SettingsDep
+from cyberlex.api.models import DocumentOut, ErrorOut
+from cyberlex.corpus.catalog import KINDS, LANGUAGES, UNITS, Catalog
+from cyberlex.corpus.errors import CatalogError, ConversionError, InvalidInput
+from cyberlex.corpus.model import Instrument
+from cyberlex.index.indexer import Indexer
+from cyberlex.index.search import Searcher
+from cyberlex.settings import Settings
+from cyberlex.ingest.pipeline import FORMATS, MB, parse_instrument, user_instrument
 
 router = APIRouter(tags=["documents"])
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import SearcherDep, SettingsDep
-from api.models import ErrorOut, HealthOut
-from corpus.errors import StoreUnavailable
+from cyberlex.api.deps import SearcherDep, SettingsDep
+from cyberlex.api.models import ErrorOut, HealthOut
+from cyberlex.corpus.errors import StoreUnavailable
 
 router = APIRouter(tags=["health"])
 

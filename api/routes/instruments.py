@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import InventoryDep
-from api.inventory import Inventory
-from api.models import ErrorOut, InstrumentEntry
-from corpus.model import Instrument
+from cyberlex.api.deps import InventoryDep
+from cyberlex.api.inventory import Inventory
+from cyberlex.api.models import ErrorOut, InstrumentEntry
+from cyberlex.corpus.model import Instrument
 
 router = APIRouter(tags=["instruments"])
 

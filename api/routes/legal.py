@@ -9,11 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.deps import InventoryDep
-from api.models import DefinitionOut, DefinitionsOut, ErrorOut, RelatedListOut, RelatedOut
-from corpus.errors import InvalidInput, StoreUnavailable
-from index.citations import cite
-from index.legal import RELATED_K, LegalIndex, legal_path, load_legal_index
+from cyberlex.api.deps import InventoryDep
+from cyberlex.api.models import DefinitionOut, DefinitionsOut, ErrorOut, RelatedListOut, RelatedOut
+from cyberlex.corpus.errors import InvalidInput, StoreUnavailable
+from cyberlex.corpus.citations import cite
+from cyberlex.index.legal import RELATED_K, LegalIndex, legal_path, load_legal_index
 
 router = APIRouter(tags=["legal"])
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.deps import InventoryDep, SearcherDep
-from api.models import ErrorOut, ProvisionOut
-from api.routes.legal import optional_legal_index
-from index.legal import LegalIndex
+from cyberlex.api.deps import InventoryDep, SearcherDep
+from cyberlex.api.models import ErrorOut, ProvisionOut
+from cyberlex.api.routes.legal import optional_legal_index
+from cyberlex.index.legal import LegalIndex
 
 router = APIRouter(tags=["provisions"])
 

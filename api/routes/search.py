@@ -6,13 +6,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from api.deps import InventoryDep, SearcherDep, SettingsDep
-from api.inventory import Inventory
-from api.models import ErrorOut, ResultOut, SearchOut
-from corpus.errors import InvalidInput
-from index.search import Filters
-from index.settings import Settings
-from ingest.deontic import ADDRESSEES, FORCES
+from cyberlex.api.deps import InventoryDep, SearcherDep, SettingsDep
+from cyberlex.api.inventory import Inventory
+from cyberlex.api.models import ErrorOut, ResultOut, SearchOut
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.index.search import Filters
+from cyberlex.settings import Settings
+from cyberlex.ingest.deontic import ADDRESSEES, FORCES
 
 router = APIRouter(tags=["search"])
 

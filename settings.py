@@ -9,7 +9,9 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+# The texts ship inside the package (corpus/texts); the data directory sits beside it in a clone (git-ignored).
+CORPUS_DIR = PACKAGE_ROOT / "corpus" / "texts"
 
 
 def bundled_model_path() -> str:
@@ -22,8 +24,8 @@ def bundled_model_path() -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CYBERLEX_", extra="ignore")
 
-    corpus_dir: Path = Field(REPO_ROOT.parent / "shared" / "corpus", description="the mirror of legal texts")
-    data_dir: Path = Field(REPO_ROOT / "data", description="embedded store, embedding cache, locks")
+    corpus_dir: Path = Field(CORPUS_DIR, description="the legal texts and their manifest (shipped with cyberlex)")
+    data_dir: Path = Field(PACKAGE_ROOT / "data", description="embedded store, embedding cache, locks")
     qdrant_url: str | None = Field(None, description="Qdrant server or cluster; server mode when set")
     qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server")
     collection: str = Field("cyberlex", description="collection name")
@@ -66,7 +68,7 @@ class Settings(BaseSettings):
 
     allocator: Literal["mimalloc", "system"] = Field(
         "mimalloc",
-        description="malloc of a cyberlex command (index.allocator): mimalloc, preloaded by restarting the command "
+        description="malloc of a cyberlex command (cyberlex.index.allocator): mimalloc, preloaded by restarting the command "
         "once, builds a large embedded index faster than the C library's; system keeps the C library's",
     )
 

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from corpus.catalog import Catalog
-from corpus.errors import InvalidInput
-from corpus.model import UNIT_PREFIXES, Citation, Instrument
+from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.model import UNIT_PREFIXES, Citation, Instrument
 
 KnownUnits = Callable[[str], bool]
 """Says whether a unit id ("us-cfaa-18usc1030/s-1030") exists in the index; supplied by search."""
