@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from cyberlex.corpus.model import Instrument, Passage
 from cyberlex.index.legal import LegalIndex, Related, TermUse
-from cyberlex.index.search import Hit, ProvisionView
+from cyberlex.index.provisions import ProvisionView
+from cyberlex.index.search import Hit
 from cyberlex.ingest.definitions import Definition
 from cyberlex.ingest.deontic import ADDRESSEES, FORCES
 from cyberlex.ingest.references import Reference

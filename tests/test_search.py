@@ -15,7 +15,8 @@ from cyberlex.corpus.model import Passage
 from cyberlex.index.client_store import ClientStore
 from cyberlex.index.embedders import DenseEncoder
 from cyberlex.index.indexer import Indexer
-from cyberlex.index.search import Filters, Searcher, _subdivision
+from cyberlex.index.provisions import _subdivision
+from cyberlex.index.search import Filters, Searcher
 from cyberlex.settings import Settings
 from cyberlex.index.store import open_store
 
