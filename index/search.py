@@ -15,17 +15,16 @@ from haystack import Document, Pipeline, component
 from cyberlex.corpus.catalog import Catalog, load_catalog
 from cyberlex.corpus.errors import InvalidInput, UnknownInstrument
 from cyberlex.corpus.model import Passage
-from cyberlex.corpus.citations import parse_citation
-from cyberlex.index.documents import payload, scored_document, to_passage
+from cyberlex.index.cited import CitationLookup
+from cyberlex.index.documents import to_passage
 from cyberlex.index.embedders import DenseEncoder, QueryEmbedder
 from cyberlex.index.fusion import HybridFusion
-from cyberlex.index.provisions import ProvisionReader, ProvisionView, unit_id_of
+from cyberlex.index.provisions import ProvisionReader, ProvisionView
 from cyberlex.settings import Settings
 from cyberlex.index.sparse import SparseQueryEncoder
-from cyberlex.index.store import NativeFusion, Store, StoreRetriever, Where, open_store
+from cyberlex.index.store import NativeFusion, Store, StoreRetriever, open_store
 
 MODES = ("hybrid", "dense", "sparse")
-CITATION_SCORE = 1.0  # a typed citation outranks any retrieval score
 GROUPING_HEADROOM = 3  # candidates per wanted result, so grouping split provisions still fills k
 
 
@@ -55,26 +54,6 @@ class Hit:
     passage: Passage
     score: float
     via: str  # "citation" | "hybrid" | "dense" | "sparse"
-
-
-@component
-class CitationLookup:
-    """The provision a query cites ("Art. 29(3) Budapest", "18 U.S.C. 1030(a)(2)"), if the index holds it."""
-
-    def __init__(self, reader: ProvisionReader, catalog: Catalog, known_units: Callable[[str], bool]):
-        self.reader = reader
-        self.catalog = catalog
-        self.known_units = known_units
-
-    @component.output_types(documents=list[Document])
-    def run(self, text: str, where: dict[str, list[Any]]) -> dict[str, list[Document]]:
-        citation = parse_citation(text, self.catalog, known_units=self.known_units)
-        passage = self.reader.passage(citation.provision_id) if citation else None
-        if passage is None and citation and citation.sub:
-            passage = self.reader.passage(unit_id_of(citation.provision_id))
-        if passage is None or not _matches(passage, where):
-            return {"documents": []}
-        return {"documents": [scored_document(payload(passage, signature=""), CITATION_SCORE)]}
 
 
 @component
@@ -212,9 +191,3 @@ class Searcher:
         passages, and an exact count of the whole index tens of milliseconds per query."""
         return self.store.count({"unit_id": [unit_id]}) > 0
 
-
-def _matches(passage: Passage, where: Where) -> bool:
-    """Whether the passage meets the filters; a list field (force, addressees) meets one by any of its values."""
-    values = {"instrument_id": passage.instrument_id, **passage.metadata}
-    held = {field: value if isinstance(value, list) else [value] for field, value in values.items()}
-    return all(any(v in allowed for v in held.get(field, [None])) for field, allowed in where.items())
