@@ -190,4 +190,3 @@ class Searcher:
         count, asked only of citation-like queries: reading every unit id up front costs seconds at a million
         passages, and an exact count of the whole index tens of milliseconds per query."""
         return self.store.count({"unit_id": [unit_id]}) > 0
-
