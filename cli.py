@@ -135,28 +135,40 @@ def search(
 
 @app.command("eval")
 def evaluate(
-    queries: Annotated[Path, typer.Option(help="JSONL: id, query, kind")],
-    qrels: Annotated[Path, typer.Option(help="TREC qrels: qid 0 provision_id grade")],
+    queries: Annotated[Optional[Path], typer.Option(help="JSONL: id, query, kind, style?; default: the shipped sets")] = None,
+    qrels: Annotated[Optional[Path], typer.Option(help="TREC qrels: qid 0 provision_id grade")] = None,
+    sets: Annotated[str, typer.Option("--set", help="shipped sets to run when no --queries: dev, dev2")] = "dev,dev2",
     systems: Annotated[str, typer.Option(help="comma-separated: hybrid, dense, sparse, bm25")] = "hybrid,dense,bm25",
-    run_out: Annotated[Optional[Path], typer.Option(help="write DIR/<system>.trec")] = None,
-    report: Annotated[Optional[Path], typer.Option(help="Markdown report; .json and .png beside it")] = None,
+    run_out: Annotated[Optional[Path], typer.Option(help="write DIR/<set>/<system>.trec")] = None,
+    report: Annotated[Optional[Path], typer.Option(help="Markdown report per set (NAME-<set>.md); .json and .png beside it")] = None,
 ) -> None:
-    """Measure retrieval quality of each system on a query set, side by side."""
+    """Measure retrieval quality of each system on a query set, side by side, by kind and by style."""
     from cyberlex.evals.baselines import build_systems
     from cyberlex.evals.report import print_table
-    from cyberlex.evals.run import run_eval
+    from cyberlex.evals.run import SETS, SETS_DIR, run_eval
     from cyberlex.index.search import Searcher
 
+    if (queries is None) != (qrels is None):
+        _fail(CyberlexError("give --queries and --qrels together, or neither (the shipped sets)"))
+    if queries is not None:
+        runs = {"": (queries, qrels)}
+    else:
+        names = [n.strip() for n in sets.split(",") if n.strip()]
+        if unknown := [n for n in names if n not in SETS]:
+            _fail(CyberlexError(f"unknown set {unknown[0]!r}; valid sets: {', '.join(SETS)}"))
+        runs = {n: (SETS_DIR / f"{n}.jsonl", SETS_DIR / f"{n}.qrels") for n in names}
     try:
         searcher = Searcher(Settings())
         try:
-            names = [n.strip() for n in systems.split(",") if n.strip()]
-            result = run_eval(queries, qrels, build_systems(searcher, names), run_out, report)
+            chosen = build_systems(searcher, [n.strip() for n in systems.split(",") if n.strip()])
+            for name, (q, r) in runs.items():
+                out = run_out / name if run_out and name else run_out
+                where = report.with_name(f"{report.stem}-{name}{report.suffix}") if report and name else report
+                print_table(run_eval(q, r, chosen, out, where))
         finally:
             searcher.close()
     except CyberlexError as exc:
         _fail(exc)
-    print_table(result)
 
 
 @app.command()

@@ -47,12 +47,18 @@ def score_queries(returned: Mapping[str, list[str]], qrels: Qrels) -> dict[str, 
     return values
 
 
-def query_groups(qids: Iterable[str], kinds: Mapping[str, str]) -> dict[str, list[str]]:
-    """``"all"`` holds every query; each other kind its own queries (queries without a kind are only in ``"all"``)."""
+def query_groups(
+    qids: Iterable[str], kinds: Mapping[str, str], styles: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """``"all"`` holds every query; each other kind its own queries (queries without a kind are only in ``"all"``);
+    then each style (how the question is put: lay, named, ...) under ``"style:NAME"``, where queries have one."""
     groups: dict[str, list[str]] = {OVERALL: list(qids)}
     for qid in groups[OVERALL]:
         if kinds[qid] != OVERALL:
             groups.setdefault(kinds[qid], []).append(qid)
+    for qid in groups[OVERALL]:
+        if style := (styles or {}).get(qid):
+            groups.setdefault(f"style:{style}", []).append(qid)
     return groups
 
 

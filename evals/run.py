@@ -27,6 +27,7 @@ class Query:
     id: str
     text: str
     kind: str = OVERALL
+    style: str = ""  # how the question is put (dev2: lay, named, definition, ...); "" when the set has none
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _lines(path: Path, what: str) -> list[tuple[int, str]]:
 
 
 def load_queries(path: Path) -> list[Query]:
-    """JSONL, one ``{"id", "query", "kind"?}`` a line (the format of ``evals/sets/dev.jsonl``)."""
+    """JSONL, one ``{"id", "query", "kind"?, "style"?}`` a line (the format of ``evals/sets/dev.jsonl``)."""
     queries: dict[str, Query] = {}
     for n, line in _lines(path, "queries"):
         try:
@@ -85,12 +86,14 @@ def load_queries(path: Path) -> list[Query]:
         if not isinstance(row, dict):
             raise InvalidInput(f"{path}:{n}: expected an object with id, query and optional kind")
         fields = {"id": row.get("id"), "query": row.get("query"), "kind": row.get("kind", OVERALL)}
+        if "style" in row:
+            fields["style"] = row["style"]
         bad = [name for name, value in fields.items() if not isinstance(value, str) or not value.strip()]
         if bad:
             raise InvalidInput(f"{path}:{n}: {', '.join(bad)} must be a non-empty string")
         if fields["id"] in queries:
             raise InvalidInput(f"{path}:{n}: duplicate query id {fields['id']!r}")
-        queries[fields["id"]] = Query(fields["id"], fields["query"], fields["kind"])
+        queries[fields["id"]] = Query(fields["id"], fields["query"], fields["kind"], fields.get("style", ""))
     if not queries:
         raise InvalidInput(f"{path}: no queries")
     return list(queries.values())
@@ -158,7 +161,7 @@ def run_eval(
     qrels = {q.id: all_qrels[q.id] for q in queries if q.id in all_qrels}
     if not qrels:
         raise InvalidInput(f"none of the queries in {queries_path} is judged in {qrels_path}")
-    groups = query_groups(qrels, {q.id: q.kind for q in queries})
+    groups = query_groups(qrels, {q.id: q.kind for q in queries}, {q.id: q.style for q in queries})
     results = []
     for system in systems:
         returned, latency = _run_system(system, queries, k)

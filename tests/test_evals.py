@@ -313,3 +313,20 @@ def test_build_systems_wraps_search_modes_and_bm25_in_the_order_given() -> None:
 def test_unknown_system_name_lists_the_valid_ones(build) -> None:
     with pytest.raises(InvalidInput, match="'bm42'.*hybrid, dense, sparse"):
         build()
+
+
+def test_queries_with_a_style_are_also_scored_by_style(tmp_path: Path) -> None:
+    queries = tmp_path / "q.jsonl"
+    rows = [json.loads(line) for line in QUERIES.read_text().splitlines()]
+    styles = {"q1": "lay", "q2": "definition", "q3": "lay"}
+    queries.write_text("".join(json.dumps({**row, "style": styles[row["id"]]}) + "\n" for row in rows))
+    result = run_eval(queries, QRELS, [FixedSystem("fixed", TINY_RUN)])
+    assert result.groups["style:lay"] == ["q1", "q3"] and result.groups["style:definition"] == ["q2"]
+    lay = result.systems[0].scores["style:lay"]["nDCG@10"]
+    assert lay == pytest.approx((NDCG["q1"] + NDCG["q3"]) / 2)
+    assert result.groups["obligation"] == ["q1", "q3"]  # the kinds are kept
+
+
+def test_dev2_queries_carry_their_style() -> None:
+    styles = {q.style for q in load_queries(SETS_DIR / "dev2.jsonl")}
+    assert styles == {"lay", "named", "definition", "comparative", "intl", "crosslingual", "citation"}
