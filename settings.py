@@ -48,6 +48,18 @@ class Settings(BaseSettings):
         "reported as too large, since embedding it would take hours on a laptop"
     )
     max_upload_mb: float = Field(20, gt=0, description="largest file POST /documents accepts (413 above it)")
+    max_pages: int = Field(
+        2000, ge=1, description="most pages of a PDF ingest reads (the corpus's longest has 81); counted before any "
+        "page is extracted, since a few kilobytes of PDF can list tens of thousands"
+    )
+    max_chars: int = Field(
+        10_000_000, ge=1, description="most characters of text one file may yield (the corpus's largest, 1.8 million); "
+        "counted while a PDF's pages are extracted"
+    )
+    parse_seconds: float = Field(
+        120, gt=0, description="wall-clock limit of parsing one upload, in a worker process of its own (POST /documents)"
+    )
+    parse_memory_mb: int = Field(1024, ge=128, description="memory (address space) limit of that worker process")
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; none by default")
     fusion: Literal["rrf", "minmax", "zscore", "native"] = Field(
         "rrf",

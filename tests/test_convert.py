@@ -10,8 +10,9 @@ import pytest
 from pypdf import PdfWriter
 
 from cyberlex.corpus.errors import ConversionError
+from cyberlex.evals.faults import doctype_subset, high_bytes, nested_html, page_tree_bomb, utf16_without_bom
 from cyberlex.settings import Settings
-from cyberlex.ingest.convert import Converted, convert
+from cyberlex.ingest.convert import Budget, Converted, convert
 
 CORPUS = Settings().corpus_dir
 FIXTURES = Path(__file__).parent / "fixtures" / "convert"
@@ -171,6 +172,75 @@ def test_html_gives_one_line_per_block_and_per_table_row() -> None:
     ]
 
 
+def test_html_nested_thousands_of_elements_deep_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "nest.html"
+    path.write_bytes(nested_html(5000))
+    assert convert(path).text.splitlines() == ["Section 1 Before the nest.", "Section 2 Deep in the nest.",
+                                               "Section 3 After the nest."]
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (doctype_subset(), ["Section 1 Scope", "This notice applies to every system."]),
+        (b"<!doctype html><p>Plain</p>", ["Plain"]),
+        (b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x.dtd">\n<p>Strict</p>', ["Strict"]),
+        (b"<!DOCTYPE html [\n<!ENTITY a 'b'>\n<!ENTITY c 'd'>\n]  >\n<p>Two entities</p>", ["Two entities"]),
+        (b"<p>No doctype; a literal ]> stays</p>", ["No doctype; a literal ]> stays"]),
+    ],
+)
+def test_html_doctype_leaves_nothing_in_the_text(tmp_path: Path, html: bytes, expected: list[str]) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(html)
+    assert convert(path).text.splitlines() == expected
+
+
+# --- budget ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "budget", "reason"),
+    [
+        (page_tree_bomb(14), Budget(pages=2000), "49,152 pages, over the limit of 2,000 (CYBERLEX_MAX_PAGES)"),
+        (page_tree_bomb(3), Budget(pages=2000), "malformed PDF: its page tree lists 3 pages 24 times"),
+        ((CORPUS / "singapore-cybersecurity-act-2018.pdf").read_bytes(), Budget(pages=50),
+         "63 pages, over the limit of 50 (CYBERLEX_MAX_PAGES)"),
+        ((CORPUS / "singapore-cybersecurity-act-2018.pdf").read_bytes(), Budget(chars=20_000),
+         "too much text: over 20,000 characters, the limit (CYBERLEX_MAX_CHARS)"),
+    ],
+    ids=["page-tree-bomb", "repeated-pages", "pages", "chars"],
+)
+def test_a_pdf_over_its_budget_is_refused_before_it_is_all_read(tmp_path: Path, data: bytes, budget: Budget,
+                                                                 reason: str) -> None:
+    path = tmp_path / "hostile.pdf"
+    path.write_bytes(data)
+    with pytest.raises(ConversionError) as caught:
+        convert(path, budget=budget)
+    assert caught.value.reason == reason
+    assert caught.value.path == str(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "budget", "reason"),
+    [
+        ("long.txt", b"word " * 3000, Budget(chars=10_000), "too much text: over 10,000 characters"),
+        ("long.html", b"<p>" + b"word " * 3000 + b"</p>", Budget(chars=10_000), "too much text: over 10,000"),
+        ("big.md", b"word " * 3000, Budget(mb=0.01), "file too large: 0.015 MB, over the 0.01 MB limit"),
+    ],
+)
+def test_text_over_its_budget_is_refused(tmp_path: Path, name: str, data: bytes, budget: Budget, reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ConversionError, match=re.escape(reason)):
+        convert(path, budget=budget)
+    assert convert(path).text  # no budget, no limit
+
+
+def test_the_default_budget_reads_a_real_pdf() -> None:
+    budget = Budget.of(Settings())
+    assert convert(CORPUS / "singapore-cybersecurity-act-2018.pdf", budget=budget).pages
+
+
 # --- text and Markdown -----------------------------------------------------------------------------
 
 
@@ -227,6 +297,20 @@ def test_text_is_decoded_whatever_the_encoding(tmp_path: Path, data: bytes, expe
     path = tmp_path / "law.txt"
     path.write_bytes(data)
     assert convert(path).text == expected
+
+
+@pytest.mark.parametrize("byteorder", ["le", "be"])
+def test_utf16_without_a_bom_is_told_by_its_zero_bytes(tmp_path: Path, byteorder: str) -> None:
+    path = tmp_path / "law.txt"
+    path.write_bytes(utf16_without_bom(byteorder))
+    assert "cafés and hôtels" in convert(path).text
+
+
+def test_random_high_bytes_are_not_taken_for_text(tmp_path: Path) -> None:
+    path = tmp_path / "notes.md"
+    path.write_bytes(high_bytes())
+    with pytest.raises(ConversionError, match="binary content, not text"):
+        convert(path)
 
 
 def test_html_declared_charset_is_honoured(tmp_path: Path) -> None:
