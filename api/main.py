@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from cyberlex.api import errors
-from cyberlex.api.routes import docs, documents, health, instruments, legal, page, provisions, search
+from cyberlex.api.routes import docs, documents, health, instruments, legal, page, provisions, search, vocabularies
 from cyberlex.corpus.catalog import Catalog, load_catalog
 from cyberlex.corpus.errors import StoreLocked, StoreUnavailable
 from cyberlex.index.search import Searcher
@@ -62,7 +62,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"])
     # legal before provisions, whose /provisions/{id:path} would take /provisions/{id}/related for an id
-    for module in (search, legal, provisions, instruments, documents, health, page):
+    for module in (search, legal, provisions, instruments, vocabularies, documents, health, page):
         app.include_router(module.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")

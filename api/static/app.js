@@ -5,11 +5,7 @@
 // construction, and highlighting wraps the matched parts of that text in <mark> elements.
 
 const FILTERS = ["jurisdiction", "kind", "binding", "instrument", "language", "status", "force", "addressee"];
-const FORCES = ["obligation", "prohibition", "permission", "definition", "procedural"];
-const ADDRESSEES = ["states", "member-states", "entities", "providers", "manufacturers", "persons", "authorities"];
 const PASSED_ON = ["q", "k", "mode", ...FILTERS];
-const LANGUAGES = { en: "English", ar: "Arabic", ja: "Japanese", th: "Thai" };
-const UNIT_NAMES = { art: "Art.", s: "s.", rule: "Rule", recital: "Recital", annex: "Annex", para: "Para.", part: "Part" };
 const STOPWORDS = new Set(
   ("a an and any are as at be by can do does for from has have how if in into is it its may must not of on or " +
    "shall should that the their them there these this those to under was what when where which who with within " +
@@ -24,6 +20,8 @@ const defineBox = document.getElementById("define-term");
 const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
 let latest = 0; // the newest view asked for; answers to older requests are dropped
+// The fixed vocabularies (unit words, deontic tags) as the server defines them: GET /vocabularies fills this.
+let vocabularies = { units: {}, forces: [], addressees: [] };
 
 // ---- small DOM and API helpers -------------------------------------------------------------
 
@@ -66,7 +64,15 @@ function setStatus(message, kind = "") {
 }
 
 const human = (value) => (value || "").replace(/-/g, " ");
-const languageName = (code) => LANGUAGES[code] || code || "";
+const languageNames = new Intl.DisplayNames(["en"], { type: "language" });
+/** A language's English name from its ISO 639-1 code, as the browser knows it; a code it cannot read is shown as is. */
+function languageName(code) {
+  try {
+    return languageNames.of(code);
+  } catch (_) {
+    return code || "";
+  }
+}
 const encodedId = (id) => id.split("/").map(encodeURIComponent).join("/");
 const provisionHref = (id) => `/p/${encodedId(id)}`;
 const unitOf = (id) => id.split("/").slice(0, 2).join("/"); // INSTRUMENT_ID "/" UNIT, the id grammar's head
@@ -75,9 +81,9 @@ const navLink = (href, ...children) => el("a", { href, "data-nav": true }, ...ch
 /** "budapest-convention/art-29/3" → "Art. 29(3)": a readable name for a provision we only know by id. */
 function unitName(id, instrumentId) {
   const [unit, ...sub] = id.slice(instrumentId.length + 1).split("/");
-  if (unit === "preamble") return "Preamble";
-  const [, prefix, number] = unit.match(/^([a-z]+)-(.+)$/) || [null, "", unit];
-  const name = UNIT_NAMES[prefix] ? `${UNIT_NAMES[prefix]} ${number}` : unit;
+  const [, prefix, number] = unit.match(/^([a-z]+)(?:-(.+))?$/) || [null, "", unit];
+  const word = vocabularies.units[prefix];
+  const name = word ? [word, number].filter(Boolean).join(" ") : unit;
   return name + sub.map((s) => `(${s})`).join("");
 }
 
@@ -161,10 +167,17 @@ function tagBadges(force = [], addressees = []) {
     addressees.map((a) => el("span", { class: "tag addressee" }, `→ ${human(a)}`)));
 }
 
-/** The tag filters hold a fixed vocabulary (ingest/deontic.py), so they are filled before the catalogue loads. */
-function fillTagFilters() {
-  fillSelect("force", FORCES.map((f) => [f, capitalised(f)]));
-  fillSelect("addressee", ADDRESSEES.map((a) => [a, capitalised(human(a))]));
+/** The tag filters hold a fixed vocabulary (ingest/deontic.py); it needs no index, so they fill even when the
+ * catalogue cannot load. */
+async function loadVocabularies() {
+  try {
+    vocabularies = await api("/vocabularies");
+  } catch (err) {
+    setStatus(`The tag filters are unavailable: ${err.message}`, "error");
+    return;
+  }
+  fillSelect("force", vocabularies.forces.map((f) => [f, capitalised(f)]));
+  fillSelect("addressee", vocabularies.addressees.map((a) => [a, capitalised(human(a))]));
 }
 
 /** A readable name for a provision of any instrument: "Art. 2", or "s. 14 (Kenya Computer Misuse Act)". */
@@ -591,5 +604,4 @@ function route() {
   return runSearch(params);
 }
 
-fillTagFilters();
-loadCatalogue().then(route);
+Promise.all([loadVocabularies(), loadCatalogue()]).then(route);
