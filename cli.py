@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -217,6 +218,32 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     finally:
         if searcher is not None:
             searcher.close()
+
+
+@app.command()
+def mcp() -> None:
+    """Serve the MCP tools over stdio, for an agent whose MCP client starts this command (`cyberlex serve` serves
+    the same tools over HTTP at /mcp). Refuses to start while another process holds the embedded index."""
+    from cyberlex.api.main import create_app
+    from cyberlex.index.search import Searcher
+
+    settings = Settings()
+    # stdout carries the protocol: what opening the index and loading the model print goes to stderr (while
+    # serving, the SDK diverts it there itself)
+    quiet = contextlib.redirect_stdout(sys.stderr)
+    try:
+        with quiet:
+            searcher = Searcher(settings)
+    except CyberlexError as exc:
+        _fail(exc)
+    try:
+        with quiet:
+            searcher.warm_up()
+        create_app(settings, searcher).state.mcp.run("stdio")
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    finally:
+        searcher.close()
 
 
 @app.command()

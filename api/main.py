@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from cyberlex.api import errors
+from cyberlex.api import errors, mcp
 from cyberlex.api.routes import docs, documents, health, instruments, legal, page, provisions, search, vocabularies
 from cyberlex.corpus.catalog import Catalog, load_catalog
 from cyberlex.corpus.errors import StoreLocked, StoreUnavailable
@@ -29,6 +29,11 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with app.state.mcp.session_manager.run(), index_lifespan(app):
+            yield
+
+    @asynccontextmanager
+    async def index_lifespan(app: FastAPI) -> AsyncIterator[None]:
         if searcher is not None:
             yield
             return
@@ -64,6 +69,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
     # legal before provisions, whose /provisions/{id:path} would take /provisions/{id}/related for an id
     for module in (search, legal, provisions, instruments, vocabularies, documents, health, page):
         app.include_router(module.router)
+    mcp.mount(app)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     app.mount(docs.ASSETS, docs.assets, name="docs-assets")
