@@ -154,6 +154,13 @@ class _Names:
         return [_Name(m.start(), m.end(), self.owners.get(_fold_name(m.group()), ())) for m in found]
 
 
+def instrument_mentions(text: str, catalog: Catalog) -> list[tuple[str, tuple[str, ...]]]:
+    """The names of instruments (and of their jurisdictions) a text uses, as written, each with every instrument
+    it may denote: what query understanding reads a named instrument from, with the citation parser's own names."""
+    folded = _fold_chars(text)
+    return [(text[n.start:n.end], n.ids) for n in _names(catalog).find(folded) if n.ids]
+
+
 def _fold_name(name: str) -> str:
     return " ".join(name.casefold().split())
 

@@ -16,6 +16,7 @@ from cyberlex.index.client_store import ClientStore
 from cyberlex.index.embedders import DenseEncoder
 from cyberlex.index.indexer import Indexer
 from cyberlex.index.provisions import _subdivision
+from cyberlex.index.matching import NO_MATCH
 from cyberlex.index.search import Filters, Searcher
 from cyberlex.settings import Settings
 from cyberlex.index.store import open_store
@@ -343,3 +344,40 @@ def test_closing_a_searcher_leaves_a_shared_store_and_encoder_open(settings, enc
     Searcher(settings, store=searcher.store, embedder=encoder, catalog=CATALOG).close()
     assert searcher.store.count() == sum(len(ps) for ps in PASSAGES.values())
     assert len(encoder.embed(["still open"])[0]) == 384
+
+
+def test_a_named_instrument_comes_first_and_is_reported_as_understood(searcher):
+    query = "NIS2 request to preserve stored data"
+    assert searcher.query(query, k=3, understand=False).hits[0].passage.instrument_id == BUDAPEST
+    result = searcher.query(query, k=3)
+    assert result.hits[0].passage.instrument_id == NIS2
+    assert result.understood.instruments == (NIS2,) and result.understood.intent == "scoped"
+    assert result.understood.mentions == ("NIS2",)
+
+
+def test_understanding_can_be_turned_off(searcher):
+    assert searcher.query("NIS2 incident reporting", understand=False).understood.instruments == ()
+
+
+def test_a_typed_citation_is_understood_as_one(searcher):
+    assert searcher.query("Budapest Convention art. 2").understood.intent == "citation"
+
+
+@pytest.mark.parametrize("query", ["zzzzqqqq", "qwxz vbnm"])
+def test_nonsense_gets_no_results_and_a_notice_saying_so(searcher, query):
+    result = searcher.query(query)
+    assert result.hits == [] and result.notice == NO_MATCH
+
+
+def test_a_real_question_is_not_judged_a_non_match(searcher):
+    result = searcher.query("illegal access to a computer system")
+    assert result.hits and not result.hits[0].weak
+
+
+def test_the_first_results_do_not_depend_on_k(settings, encoder, searcher):
+    small_pool = Searcher(settings.model_copy(update={"candidates": 1, "max_k": 6}), store=searcher.store,
+                          embedder=encoder, catalog=CATALOG)
+    queries = ["preservation of stored data", "computer offence", "incident reporting", "passwords of staff",
+               "data", "a criminal offence under domestic law", "service provider traffic data", "certification"]
+    for query in queries:
+        assert ids(small_pool.search(query, k=1)) == ids(small_pool.search(query, k=6))[:1], query
