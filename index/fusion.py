@@ -9,12 +9,13 @@ the dense weight.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from haystack import Document, component
 
 from cyberlex.corpus.errors import InvalidInput
+from cyberlex.index.understand import Understanding
 
 METHODS = ("rrf", "minmax", "zscore")
 
@@ -72,3 +73,81 @@ def _zscore(docs: Sequence[Document]) -> dict[str | None, float]:
     mean, spread = statistics.fmean(values), statistics.pstdev(values)
     z = {doc.id: (v - mean) / spread if spread else 0.0 for doc, v in zip(docs, values)}
     return {None: min(z.values()) - 1.0} | z
+
+
+@dataclass(frozen=True)
+class IntentWeights:
+    """How much each ranked list counts, by what the question was understood to ask (``index.understand``).
+
+    ``dense`` is the dense share of each scope's dense/sparse pair for the intents that depart from the configured
+    one (a definition reads better by meaning); the scoped lists (a named instrument, a named place, the definitions
+    of the asked term) then join the open ranking in a weighted reciprocal-rank fusion at the given weights, the open
+    ranking counting 1. Chosen on dev and dev2 together (docs/retrieval.md)."""
+
+    dense: Mapping[str, float] = field(default_factory=lambda: {"definition": 0.75})
+    named: float = 2.0
+    place: float = 1.0
+    definition: float = 1.0
+
+
+@component
+class IntentFusion:
+    """One ranking from the lists ``IntentRetriever`` made: each scope's dense and sparse lists fused (by
+    ``method``), then the scopes by weighted reciprocal rank. With the open scope alone, its ranking as it is."""
+
+    def __init__(self, method: str = "rrf", weights: IntentWeights = IntentWeights(), k: int = 60,
+                 default_dense: float = 0.4):
+        self.method = method
+        self.weights = weights
+        self.k = k
+        self.default_dense = default_dense
+
+    @component.output_types(documents=list[Document])
+    def run(self, lists: dict[str, list[Document]], understanding: Understanding) -> dict[str, list[Document]]:
+        dense = self.weights.dense.get(understanding.intent, self.default_dense)
+        scopes = [(self._scope(lists, "open", dense), 1.0)]
+        for scope, weight in (("named", self.weights.named), ("place", self.weights.place),
+                              ("definition", self.weights.definition)):
+            if any(key.startswith(scope + ":") for key in lists):
+                scopes.append((self._scope(lists, scope, dense), weight))
+        if len(scopes) == 1:
+            return {"documents": scopes[0][0]}
+        return {"documents": weighted_rrf(scopes, self.k)}
+
+    def _scope(self, lists: dict[str, list[Document]], scope: str, dense_weight: float) -> list[Document]:
+        if f"{scope}:hybrid" in lists:  # fused by Qdrant already
+            return lists[f"{scope}:hybrid"]
+        dense, sparse = lists.get(f"{scope}:dense", []), lists.get(f"{scope}:sparse", [])
+        if not dense or not sparse:
+            return list(dense or sparse)
+        return fuse(dense, sparse, self.method, dense_weight, self.k)
+
+
+def weighted_rrf(rankings: Sequence[tuple[Sequence[Document], float]], k: int = 60) -> list[Document]:
+    """Reciprocal-rank fusion of any number of rankings, each with its weight; best first, fused scores."""
+    by_id: dict[str | None, Document] = {}
+    scores: dict[str | None, float] = {}
+    for docs, weight in rankings:
+        for doc_id, part in _rrf(docs, weight, k).items():
+            scores[doc_id] = scores.get(doc_id, 0.0) + part
+        for doc in docs:
+            by_id.setdefault(doc.id, doc)
+    ranked = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id or ""))
+    return [replace(by_id[doc_id], score=scores[doc_id]) for doc_id in ranked]
+
+
+@component
+class OperativePrior:
+    """Operative provisions before the recitals that explain them: a recital's score is multiplied by
+    ``factors["recital"]`` (and likewise for other unit kinds), so an article wins a tie with its recital."""
+
+    def __init__(self, factors: Mapping[str, float]):
+        self.factors = dict(factors)
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
+        if not self.factors:
+            return {"documents": documents}
+        weighed = [replace(d, score=(d.score or 0.0) * self.factors.get(d.meta.get("unit_kind", ""), 1.0))
+                   for d in documents]
+        return {"documents": sorted(weighed, key=lambda d: -(d.score or 0.0))}

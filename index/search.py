@@ -7,7 +7,7 @@ also serves provision look-ups and the list of indexed passages (what the evals'
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from haystack import Document, Pipeline, component
@@ -18,14 +18,22 @@ from cyberlex.corpus.model import Passage
 from cyberlex.index.cited import CitationLookup
 from cyberlex.index.documents import to_passage
 from cyberlex.index.embedders import DenseEncoder, QueryEmbedder
-from cyberlex.index.fusion import HybridFusion
+from cyberlex.index.fusion import IntentFusion, IntentWeights, OperativePrior
+from cyberlex.index.legal import legal_path
+from cyberlex.index.matching import MatchJudge
 from cyberlex.index.provisions import ProvisionReader, ProvisionView
 from cyberlex.settings import Settings
 from cyberlex.index.sparse import SparseQueryEncoder
-from cyberlex.index.store import NativeFusion, Store, StoreRetriever, open_store
+from cyberlex.index.retrieve import DefinitionTable, IntentRetriever
+from cyberlex.index.store import NativeFusion, Store, open_store
+from cyberlex.index.understand import QueryUnderstanding, Understanding
 
 MODES = ("hybrid", "dense", "sparse")
 GROUPING_HEADROOM = 3  # candidates per wanted result, so grouping split provisions still fills k
+# A recital explains an article and often repeats its words; at equal match the article is what a lawyer cites.
+OPERATIVE_PRIOR = {"recital": 0.6, "preamble": 0.6}
+NO_MATCH_COSINE = 0.25  # MiniLM cosine under which a passage sharing no word with the query is no match
+WEAK_COSINE = 0.35  # ... and under which such a passage is shown as a weak match
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,14 @@ class Hit:
     passage: Passage
     score: float
     via: str  # "citation" | "hybrid" | "dense" | "sparse"
+    weak: bool = False  # found by meaning alone, and only faintly
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    understood: Understanding  # what the question was read to name and ask (intent "citation" when one was found)
+    notice: str = ""  # why there are no results, or that some are weak
 
 
 @component
@@ -75,37 +91,41 @@ def build_query_pipeline(
     encoder: DenseEncoder,
     catalog: Catalog,
     known_units: Callable[[str], bool],
+    definitions: DefinitionTable,
     settings: Settings,
 ) -> Pipeline:
-    """query → [dense embedding → dense retriever] + [sparse encoding → sparse retriever] → fusion
-    → grouping, with the typed-citation look-up feeding the grouper its first result.
+    """query → understanding → [dense embedding] + [sparse encoding] → retrieval by intent (open and scoped lists)
+    → fusion by intent → operative prior → grouping (the typed citation first) → match judgement.
 
-    Inputs, by name: ``text``, ``where``, ``top_k`` (candidates per list), ``k``, ``mode``."""
+    Inputs, by name: ``text``, ``enabled`` (understanding), ``where``, ``top_k`` (candidates per open list), ``k``,
+    ``mode``."""
+    legs = {"hybrid": ("dense", "sparse"), "dense": ("dense",), "sparse": ("sparse",)}[mode]
+    native = NativeFusion(settings.dense_weight, settings.rrf_k) if mode == "hybrid" and settings.fusion == "native" \
+        else None
     pipeline = Pipeline()
+    pipeline.add_component("understanding", QueryUnderstanding(catalog))
+    pipeline.add_component("retriever", IntentRetriever(store, definitions, legs, native))
+    pipeline.add_component("fusion", IntentFusion(
+        "rrf" if native else settings.fusion, IntentWeights(), settings.rrf_k, settings.dense_weight))
+    pipeline.add_component("prior", OperativePrior(OPERATIVE_PRIOR))
     pipeline.add_component("citation", CitationLookup(ProvisionReader(store), catalog, known_units))
     pipeline.add_component("grouper", ProvisionGrouper())
-    pipeline.connect("citation.documents", "grouper.cited")
-    native = mode == "hybrid" and settings.fusion == "native"
-    if mode in ("hybrid", "dense"):
+    pipeline.add_component("judge", MatchJudge(NO_MATCH_COSINE, WEAK_COSINE))
+    if "dense" in legs:
         pipeline.add_component("query_embedder", QueryEmbedder(encoder))
-    if mode in ("hybrid", "sparse"):
-        pipeline.add_component("query_sparse", SparseQueryEncoder())
-    if mode == "hybrid" and not native:
-        pipeline.add_component("dense_retriever", StoreRetriever(store))
-        pipeline.add_component("sparse_retriever", StoreRetriever(store))
-        pipeline.add_component("fusion", HybridFusion(settings.fusion, settings.dense_weight, settings.rrf_k))
-        pipeline.connect("query_embedder.embedding", "dense_retriever.query_embedding")
-        pipeline.connect("query_sparse.sparse_embedding", "sparse_retriever.query_sparse_embedding")
-        pipeline.connect("dense_retriever.documents", "fusion.dense_documents")
-        pipeline.connect("sparse_retriever.documents", "fusion.sparse_documents")
-        pipeline.connect("fusion.documents", "grouper.documents")
-        return pipeline
-    pipeline.add_component("retriever", StoreRetriever(store, NativeFusion(settings.dense_weight, settings.rrf_k)))
-    if mode != "sparse":
         pipeline.connect("query_embedder.embedding", "retriever.query_embedding")
-    if mode != "dense":
+    if "sparse" in legs:
+        pipeline.add_component("query_sparse", SparseQueryEncoder())
         pipeline.connect("query_sparse.sparse_embedding", "retriever.query_sparse_embedding")
-    pipeline.connect("retriever.documents", "grouper.documents")
+    pipeline.connect("understanding.understanding", "retriever.understanding")
+    pipeline.connect("understanding.understanding", "fusion.understanding")
+    pipeline.connect("retriever.lists", "fusion.lists")
+    pipeline.connect("fusion.documents", "prior.documents")
+    pipeline.connect("prior.documents", "grouper.documents")
+    pipeline.connect("citation.documents", "grouper.cited")
+    pipeline.connect("retriever.lists", "judge.lists")
+    pipeline.connect("grouper.documents", "judge.documents")
+    pipeline.connect("grouper.via", "judge.via")
     return pipeline
 
 
@@ -126,8 +146,10 @@ class Searcher:
         self.encoder = embedder if embedder is not None else DenseEncoder(settings)
         self.catalog = catalog if catalog is not None else load_catalog()
         self.reader = ProvisionReader(self.store)
+        definitions = DefinitionTable(legal_path(settings))
         self._pipelines = {
-            m: build_query_pipeline(m, self.store, self.encoder, self.catalog, self._is_known_unit, settings)
+            m: build_query_pipeline(m, self.store, self.encoder, self.catalog, self._is_known_unit, definitions,
+                                    settings)
             for m in MODES
         }
 
@@ -136,12 +158,27 @@ class Searcher:
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         """Ranked hits, one per provision; a provision the query cites comes first (via "citation")."""
+        return self.query(query, k, filters, mode).hits
+
+    def query(
+        self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid", understand: bool = True
+    ) -> SearchResult:
+        """The hits with what the question was understood to ask, and a notice when nothing (or little) matches.
+
+        The candidates do not depend on ``k``, so the first ten results are the same whatever ``k`` is asked."""
         query = self._check_query(query, k, mode)
         where = self._where(filters)
-        candidates = max(self.settings.candidates, GROUPING_HEADROOM * k)
-        result = self._pipelines[mode].run({"text": query, "where": where, "top_k": candidates, "k": k, "mode": mode})
-        grouped = result["grouper"]
-        return [Hit(to_passage(d.meta), d.score or 0.0, via) for d, via in zip(grouped["documents"], grouped["via"])]
+        candidates = max(self.settings.candidates, GROUPING_HEADROOM * self.settings.max_k)
+        result = self._pipelines[mode].run(
+            {"text": query, "enabled": understand, "where": where, "top_k": candidates, "k": k, "mode": mode},
+            include_outputs_from={"understanding"},
+        )
+        judged, understood = result["judge"], result["understanding"]["understanding"]
+        hits = [Hit(to_passage(d.meta), d.score or 0.0, via, weak)
+                for d, via, weak in zip(judged["documents"], judged["via"], judged["weak"])]
+        if hits and hits[0].via == "citation":
+            understood = replace(understood, intent="citation")
+        return SearchResult(hits, understood, judged["notice"])
 
     def provision(self, provision_id: str) -> ProvisionView:
         """A unit or a sub-provision (".../art-29/3" gives paragraph 3's text), with its neighbours."""

@@ -6,7 +6,8 @@ import pytest
 from haystack import Document
 
 from cyberlex.corpus.errors import InvalidInput
-from cyberlex.index.fusion import fuse
+from cyberlex.index.fusion import IntentFusion, IntentWeights, OperativePrior, fuse, weighted_rrf
+from cyberlex.index.understand import Understanding
 
 
 def ranked(*pairs: tuple[str, float]) -> list[Document]:
@@ -67,3 +68,40 @@ def test_one_empty_list_leaves_the_other_ranking(method):
 def test_an_unknown_method_lists_the_valid_ones():
     with pytest.raises(InvalidInput, match="unknown fusion 'max'; valid: rrf, minmax, zscore"):
         fuse(DENSE, SPARSE, "max")
+
+
+def test_weighted_rrf_sums_each_lists_reciprocal_ranks_by_weight():
+    fused = weighted_rrf([(ranked(("a", 1), ("b", 1)), 1.0), (ranked(("b", 1)), 2.0)], k=60)
+    assert [d.id for d in fused] == ["b", "a"]
+    assert fused[0].score == pytest.approx(1 / 62 + 2 / 61)
+
+
+def test_intent_fusion_with_the_open_lists_alone_keeps_their_fused_ranking():
+    lists = {"open:dense": DENSE, "open:sparse": SPARSE}
+    alone = IntentFusion("rrf", IntentWeights(), 60, default_dense=0.25).run(lists, Understanding())["documents"]
+    assert [d.id for d in alone] == [d.id for d in fuse(DENSE, SPARSE, "rrf", 0.25, 60)]
+
+
+def test_a_named_instruments_list_lifts_its_passages_over_the_open_ranking():
+    named = ranked(("d", 5.0))  # last in the open ranking, first in the named instrument
+    lists = {"open:dense": DENSE, "open:sparse": SPARSE, "named:dense": named, "named:sparse": named}
+    understood = Understanding(instruments=("x",), intent="scoped")
+    fused = IntentFusion("rrf", IntentWeights(named=2.0), 60).run(lists, understood)["documents"]
+    assert fused[0].id == "d"
+    plain = IntentFusion("rrf", IntentWeights(named=0.0), 60).run(lists, understood)["documents"]
+    assert plain[0].id != "d"
+
+
+def test_the_dense_share_follows_the_intent():
+    lists = {"open:dense": DENSE, "open:sparse": SPARSE}
+    weights = IntentWeights(dense={"definition": 1.0, "open": 0.0})
+    fusion = IntentFusion("rrf", weights, 60)
+    assert fusion.run(lists, Understanding(intent="definition"))["documents"][0].id == "a"
+    assert fusion.run(lists, Understanding(intent="open"))["documents"][0].id == "c"
+
+
+def test_the_operative_prior_puts_an_article_before_a_recital_that_matched_alike():
+    docs = [Document(id="r", content="", score=1.0, meta={"unit_kind": "recital"}),
+            Document(id="a", content="", score=0.9, meta={"unit_kind": "article"})]
+    assert [d.id for d in OperativePrior({"recital": 0.8}).run(docs)["documents"]] == ["a", "r"]
+    assert [d.id for d in OperativePrior({}).run(docs)["documents"]] == ["r", "a"]

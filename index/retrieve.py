@@ -1,0 +1,137 @@
+"""Retrieval by intent: the open dense and sparse lists every question gets, plus lists scoped to what the
+question names (instruments, places) or asks for (the definitions of a term), for the fusion to weigh.
+
+A scoped list is a search of the same vectors with one more condition, so a named instrument's best provisions are
+found even when the open lists, over the whole corpus, hold none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from haystack import Document, component
+from haystack.dataclasses import SparseEmbedding
+
+from cyberlex.index.documents import scored_document
+from cyberlex.index.legal import load_legal_index
+from cyberlex.index.provisions import unit_id_of
+from cyberlex.index.store import NativeFusion, Store, Where
+from cyberlex.index.understand import Understanding
+from cyberlex.ingest.definitions import Definition, term_key
+
+SCOPED_CANDIDATES = 50  # passages per scoped list: what the fusion can lift out of one instrument or place
+
+Lists = dict[str, list[Document]]  # "<scope>:<leg>" → ranked documents; scopes: open, named, place, definition
+
+
+class DefinitionTable:
+    """The definitions the last ingest found (the legal side-index), re-read when that file changes."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._stamp: float | None = None
+        self._by_term: dict[str, list[Definition]] = {}
+        self._units: dict[str, list[str]] = {}
+
+    def units_defining(self, term: str, instruments: Sequence[str] = ()) -> list[str]:
+        """Unit ids that define ``term`` (in the named instruments, if any); when none defines it as typed, the
+        units that define a term containing it or contained in it ("breach" → "personal data breach")."""
+        self._refresh()
+        key = term_key(term)
+        found = self._by_term.get(key) or [
+            d for other, ds in self._by_term.items() if _overlaps(key, other) for d in ds
+        ]
+        return list(dict.fromkeys(unit_id_of(d.provision_id) for d in found
+                                  if not instruments or d.instrument_id in instruments))
+
+    def definition_units(self, instruments: Sequence[str] = ()) -> list[str]:
+        """Every unit that holds a definition (in the named instruments, if any)."""
+        self._refresh()
+        return [u for i, units in self._units.items() if not instruments or i in instruments for u in units]
+
+    def _refresh(self) -> None:
+        try:
+            stamp = self.path.stat().st_mtime
+        except OSError:
+            self._stamp, self._by_term, self._units = None, {}, {}
+            return
+        if stamp == self._stamp:
+            return
+        definitions = load_legal_index(self.path).definitions
+        self._by_term, self._units = {}, {}
+        for d in definitions:
+            self._by_term.setdefault(term_key(d.term), []).append(d)
+            units = self._units.setdefault(d.instrument_id, [])
+            if unit_id_of(d.provision_id) not in units:
+                units.append(unit_id_of(d.provision_id))
+        self._stamp = stamp
+
+
+@component
+class IntentRetriever:
+    """Ranked lists keyed "<scope>:<leg>" (leg: dense, sparse, or hybrid under Qdrant's native fusion)."""
+
+    def __init__(self, store: Store, definitions: DefinitionTable, legs: Sequence[str], native: NativeFusion | None):
+        self.store = store
+        self.definitions = definitions
+        self.legs = tuple(legs)
+        self.native = native
+
+    @component.output_types(lists=Lists)
+    def run(
+        self,
+        understanding: Understanding,
+        where: dict[str, list[Any]],
+        top_k: int,
+        query_embedding: Sequence[float] | None = None,
+        query_sparse_embedding: SparseEmbedding | None = None,
+    ) -> dict[str, Lists]:
+        vectors = {"dense": query_embedding, "sparse": query_sparse_embedding}
+        lists: Lists = {}
+        for scope, condition, limit in self._scopes(understanding, top_k):
+            scoped = _within(where, condition)
+            if scoped is None:
+                continue
+            if self.native is not None:
+                lists[f"{scope}:hybrid"] = self._search(scoped, limit, dense=vectors["dense"],
+                                                        sparse=vectors["sparse"])
+                continue
+            for leg in self.legs:
+                lists[f"{scope}:{leg}"] = self._search(scoped, limit, **{leg: vectors[leg]})
+        return {"lists": lists}
+
+    def _scopes(self, understanding: Understanding, top_k: int) -> list[tuple[str, Where, int]]:
+        scopes: list[tuple[str, Where, int]] = [("open", {}, top_k)]
+        named = understanding.instruments
+        if named:
+            scopes.append(("named", {"instrument_id": list(named)}, SCOPED_CANDIDATES))
+        elif understanding.jurisdictions:
+            scopes.append(("place", {"jurisdiction": list(understanding.jurisdictions)}, SCOPED_CANDIDATES))
+        if understanding.intent == "definition":
+            units = (self.definitions.units_defining(understanding.term, named)
+                     or self.definitions.definition_units(named))
+            if units:
+                scopes.append(("definition", {"unit_id": units}, SCOPED_CANDIDATES))
+        return scopes
+
+    def _search(self, where: Where, limit: int, **vectors: Any) -> list[Document]:
+        kwargs = {"fusion": self.native} if self.native is not None else {}
+        scored = self.store.query(**vectors, where=where, limit=limit, **kwargs)
+        return [scored_document(payload, score) for payload, score in scored]
+
+
+def _within(where: Where, condition: Where) -> dict[str, list[Any]] | None:
+    """A scope inside the user's filters: a field both constrain keeps the values both allow; None when none is."""
+    scoped = {field: list(values) for field, values in where.items()}
+    for field, values in condition.items():
+        allowed = [v for v in values if field not in where or v in where[field]]
+        if not allowed:
+            return None
+        scoped[field] = allowed
+    return scoped
+
+
+def _overlaps(key: str, other: str) -> bool:
+    return f" {key} " in f" {other} " or f" {other} " in f" {key} "

@@ -1,0 +1,135 @@
+"""Query understanding: what a question names and asks for, read before retrieval so the search can act on it.
+
+Everything comes from data, never from a list of questions: instrument names from the catalogue (titles, short
+titles, aliases, official numbers, through the citation parser's own name table), places from ``corpus/places.toml``,
+the script of the question, and a handful of phrasings that ask what a term means.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from haystack import component
+
+from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.citations import instrument_mentions
+
+PLACES = Path(__file__).resolve().parent.parent / "corpus" / "places.toml"
+INTENTS = ("citation", "definition", "scoped", "open")
+
+# Phrasings that ask what a term means; group "term" is the term. "What is the penalty..." is not one: after a
+# bare "what is/are" only an indefinite article or a quoted term counts.
+_DEFINITIONAL = [re.compile(p, re.IGNORECASE) for p in (
+    r"\bwhat\s+(?:counts|qualifies|is\s+considered|is\s+regarded)\s+as\s+(?:an?\s+|the\s+)?(?P<term>.+)",
+    r"\bwhat\s+(?:constitutes|amounts\s+to)\s+(?:an?\s+|the\s+)?(?P<term>.+)",
+    r"\b(?:the\s+)?(?:meaning|definition)s?\s+of\s+(?:an?\s+|the\s+|the\s+term\s+)?(?P<term>.+)",
+    r"\bwhat\s+(?:is|are)\s+meant\s+by\s+(?:an?\s+|the\s+)?(?P<term>.+)",
+    r"\bwhat\s+does\s+(?:the\s+term\s+|the\s+word\s+)?(?P<term>.+?)\s+mean\b",
+    r"\bhow\s+(?:do|does|is|are)\b.*?\bdefin(?:e|es|ed)\s+(?:an?\s+|the\s+)?(?P<term>.+)",
+    r"^\s*defin(?:e|ition(?:\s+of)?)\s*:?\s+(?:an?\s+|the\s+)?(?P<term>.+)",
+    r"\bwhat\s+(?:is|are)\s+(?:an?\s+|[\"“‘'])(?P<term>.+)",
+    r"\bwho\s+(?:counts|qualifies|is\s+considered)\s+as\s+(?:an?\s+|the\s+)?(?P<term>.+)",
+)]
+# Where a term stops: a qualifier naming where to look ("under the GDPR", "in NIS2", "for the purposes of").
+_TERM_END = re.compile(
+    r"\s+(?:under|in|according\s+to|for\s+the\s+purposes?\s+of|within|as\s+used\s+in|as\s+defined|within\s+the"
+    r"\s+meaning|by|across|and\s+how|or\s+how|when|if)\b.*$|[?.!;:,].*$",
+    re.IGNORECASE,
+)
+_SCRIPTS = (("ar", re.compile(r"[\u0600-\u06ff]")), ("ja", re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")),
+            ("th", re.compile(r"[\u0e00-\u0e7f]")))
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a question was read to be about; returned with the results so a user can see (and undo) it."""
+
+    instruments: tuple[str, ...] = ()  # instruments the question names
+    jurisdictions: tuple[str, ...] = ()  # places it names (a soft boost)
+    intent: str = "open"  # citation | definition | scoped | open
+    term: str = ""  # the term a definitional question asks about
+    language: str = "en"  # the script it is typed in: en (Latin), ar, ja, th
+    mentions: tuple[str, ...] = ()  # the words it was read from, as typed
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def understand(text: str, catalog: Catalog) -> Understanding:
+    named, mentioned = _instruments(text, catalog)
+    places, place_words = _places(text, catalog)
+    term = definitional_term(text, mentioned + place_words)
+    intent = "definition" if term else "scoped" if named else "open"
+    language = next((code for code, script in _SCRIPTS if script.search(text)), "en")
+    return Understanding(named, places, intent, term, language, tuple(dict.fromkeys(mentioned + place_words)))
+
+
+def definitional_term(text: str, mentions: list[str] = ()) -> str:
+    """The term a question asks the meaning of ("what counts as a computer system under Budapest?" → "computer
+    system"), or "" when it does not ask one. Names of instruments and places are not part of a term."""
+    for pattern in _DEFINITIONAL:
+        if match := pattern.search(text):
+            term = _TERM_END.sub("", match.group("term"))
+            for mention in mentions:
+                term = re.sub(rf"(?:\bthe\s+)?{re.escape(mention)}(?:'s)?", " ", term, flags=re.IGNORECASE)
+            term = " ".join(term.strip(" \"'“”‘’").split())
+            if 0 < len(term.split()) <= 6:
+                return term
+    return ""
+
+
+def _instruments(text: str, catalog: Catalog) -> tuple[tuple[str, ...], list[str]]:
+    """Instruments named outright; a jurisdiction's name ("Japan") is a place, read by ``_places``."""
+    jurisdictions = {inst.jurisdiction.casefold() for inst in catalog}
+    ids: list[str] = []
+    words: list[str] = []
+    for name, owners in instrument_mentions(text, catalog):
+        if " ".join(name.casefold().split()) in jurisdictions:
+            continue
+        ids.extend(owners)
+        words.append(name)
+    return tuple(dict.fromkeys(ids)), words
+
+
+def _places(text: str, catalog: Catalog) -> tuple[tuple[str, ...], list[str]]:
+    found: list[str] = []
+    words: list[str] = []
+    held = {inst.jurisdiction for inst in catalog}
+    for jurisdiction, pattern in _place_patterns():
+        if jurisdiction in held and (match := pattern.search(text)):
+            found.append(jurisdiction)
+            words.append(match.group())
+    return tuple(found), words
+
+
+@lru_cache(maxsize=1)
+def _place_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    table = tomllib.loads(PLACES.read_text(encoding="utf-8"))["jurisdiction"]
+    return tuple((name, re.compile("|".join(_place_regex(n) for n in sorted(entry["names"], key=len, reverse=True))))
+                 for name, entry in table.items())
+
+
+def _place_regex(name: str) -> str:
+    """Whole words; a short all-capitals name ("US", "EU") only in capitals, any other in any case."""
+    body = r"\s+".join(map(re.escape, name.split()))
+    edge = r"(?<![\w.])" if name[0].isascii() else ""
+    tail = r"(?!\w)" if name[-1].isascii() else ""
+    whole = edge + body + tail
+    return f"(?:{whole})" if len(name.replace(".", "")) <= 3 and name.isupper() else f"(?i:{whole})"
+
+
+@component
+class QueryUnderstanding:
+    """The question read before retrieval (see ``understand``); ``enabled=False`` passes it on unread."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    @component.output_types(understanding=Understanding)
+    def run(self, text: str, enabled: bool = True) -> dict[str, Understanding]:
+        return {"understanding": understand(text, self.catalog) if enabled else Understanding()}

@@ -1,0 +1,80 @@
+"""Query understanding: named instruments, places, definitional intent and script, read from catalogue data."""
+
+import pytest
+
+from cyberlex.corpus.catalog import load_catalog
+from cyberlex.index.understand import Understanding, definitional_term, understand
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.mark.parametrize(("query", "instruments"), [
+    ("NIS2 maximum fines for essential entities", ("eu-nis2-directive-2022-2555",)),
+    ("does Regulation 2016/679 apply to a club's mailing list", ("gdpr-2016-679",)),
+    ("Convention on Cybercrime production orders", ("budapest-convention",)),
+    ("ETS 185 and the CFAA compared", ("budapest-convention", "us-cfaa-18usc1030")),
+    ("RA 10175 cyber libel", ("philippines-cybercrime-prevention-act-2012",)),
+    ("what the DORA says about ICT third-party risk", ("eu-dora-2022-2554",)),
+    ("how fast must a bank tell its regulator about a hack", ()),
+])
+def test_named_instruments_are_read_from_catalogue_names(catalog, query, instruments):
+    assert understand(query, catalog).instruments == instruments
+
+
+@pytest.mark.parametrize(("query", "places"), [
+    ("a German hospital was hit by ransomware", ("EU",)),
+    ("is phishing illegal in Japan", ("Japan",)),
+    ("under Saudi law, is defamation online a crime", ("Saudi Arabia",)),
+    ("federal rules on sharing threat indicators", ("US",)),
+    ("can the police make us hand over data", ()),
+    ("let us know what counts", ()),  # "us" in prose is not the United States
+])
+def test_places_are_soft_jurisdictions(catalog, query, places):
+    assert understand(query, catalog).jurisdictions == places
+
+
+@pytest.mark.parametrize(("query", "term"), [
+    ("what counts as a personal data breach?", "personal data breach"),
+    ("what is a 'product with digital elements'?", "product with digital elements"),
+    ("how do cybercrime laws define interception?", "interception"),
+    ("meaning of cyber threat indicator", "cyber threat indicator"),
+    ("definition of computer system under the Budapest Convention", "computer system"),
+    ("what does subscriber information mean in the Convention on Cybercrime?", "subscriber information"),
+    ("what is the penalty for hacking a bank?", ""),
+    ("what must a state do when asked to preserve stored data?", ""),
+])
+def test_definitional_questions_give_their_term(catalog, query, term):
+    understood = understand(query, catalog)
+    assert understood.term == term
+    assert understood.intent == ("definition" if term else understood.intent)
+
+
+def test_intent_is_scoped_when_an_instrument_is_named_and_open_otherwise(catalog):
+    assert understand("GDPR fine for not reporting a breach", catalog).intent == "scoped"
+    assert understand("fines for not reporting a breach", catalog).intent == "open"
+
+
+@pytest.mark.parametrize(("query", "language"), [
+    ("ما عقوبة التشهير عبر الإنترنت؟", "ar"),
+    ("他人のパスワードを無断で教えると違法ですか", "ja"),
+    ("ภัยคุกคามทางไซเบอร์ระดับร้ายแรง", "th"),
+    ("unauthorised access", "en"),
+])
+def test_the_script_of_the_question_gives_its_language(catalog, query, language):
+    assert understand(query, catalog).language == language
+
+
+def test_mentions_are_the_words_as_typed(catalog):
+    assert understand("GDPR rules for a German hospital", catalog).mentions == ("GDPR", "German")
+
+
+def test_an_unread_question_understands_nothing():
+    assert Understanding().to_dict() == {"instruments": (), "jurisdictions": (), "intent": "open", "term": "",
+                                         "language": "en", "mentions": ()}
+
+
+def test_names_of_places_and_instruments_are_not_part_of_a_term():
+    assert definitional_term("meaning of computer data in the Kenya act", ["Kenya"]) == "computer data"
