@@ -15,6 +15,7 @@ from functools import lru_cache
 from cyberlex.corpus.catalog import Catalog
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.corpus.model import UNIT_PREFIXES, Citation, Instrument
+from cyberlex.ingest.structure import arabic_ordinal, kanji_number
 
 KnownUnits = Callable[[str], bool]
 """Says whether a unit id ("us-cfaa-18usc1030/s-1030") exists in the index; supplied by search."""
@@ -103,9 +104,13 @@ _UNIT = re.compile(
     (?:,?\s*(?:point|letter|sub-?paragraph)\s*\(?(?P<point>[a-z0-9]{{1,4}})\)?)?""",
     re.IGNORECASE | re.VERBOSE,
 )
-_NATIVE_UNIT = re.compile(  # 第3条第2項, 第30の2条 or 第30条の2 (ja); มาตรา 5 (th); المادة 3 (ar)
-    r"第(?P<ja>\d+)(?:の(?P<ja_branch>\d+))?条(?:の(?P<ja_branch2>\d+))?(?P<ja_sub>(?:第\d+[項号])*)"
-    r"|มาตรา\s*(?P<th>\d+)|المادة\s*(?P<ar>\d+)"
+_KANJI_NUM = r"[0-9〇一二三四五六七八九十百千]+"
+_NATIVE_UNIT = re.compile(  # 第3条第2項, 第三十条の二 (ja); มาตรา 5, มาตรา 5/1 (th); المادة 3, المادة الثالثة (ar)
+    rf"第(?P<ja>{_KANJI_NUM})(?:の(?P<ja_branch>{_KANJI_NUM}))?条(?:の(?P<ja_branch2>{_KANJI_NUM}))?"
+    rf"(?P<ja_sub>(?:第{_KANJI_NUM}[項号])*)"
+    r"|มาตรา\s*(?P<th>\d+(?:/\d+)?)"
+    r"|(?<![\u0600-\u06ff])(?:ال)?مادة\s*(?:(?P<ar>\d+)|\(\s*(?P<ar_paren>\d+)\s*\)|(?P<ar_words>[\u0600-\u06ff]+"
+    r"(?:\s+[\u0600-\u06ff]+){0,2}))"
 )
 _US_CITATION = re.compile(
     rf"""(?<![A-Za-z0-9])(?P<title>\d{{1,2}})\s*U\.?\s?S\.?\s?C\.?(?:\s?A\.)?\s*(?:§§?\s*|sec(?:tion|\.)?\s*)?
@@ -116,8 +121,14 @@ _US_CITATION = re.compile(
 )
 _SUB_ITEM = re.compile(r"\(\s*([^()\s]+)\s*\)")
 _SUBS_AFTER_NAME = re.compile(rf"\s*(?P<sub>(?:{_SUB})+)", re.IGNORECASE)
-_GAP_AFTER_UNIT = re.compile(r"\s*(?:[,:]\s*)?(?:(?:of|in|under|to|from)\s+)?(?:the\s+)?", re.IGNORECASE)
-_GAP_BEFORE_UNIT = re.compile(r"(?:['’]s)?\s*(?:[,:\-–—]\s*)?")
+# "of the", and the same in the texts' own languages: แห่ง/ของ/ตาม (th), من/في (ar)
+_GAP_AFTER_UNIT = re.compile(r"\s*(?:[,:]\s*)?(?:(?:of|in|under|to|from|من|في)\s+|(?:แห่ง|ของ|ตาม)\s*)?(?:the\s+)?",
+                             re.IGNORECASE)
+_GAP_BEFORE_UNIT = re.compile(r"(?:['’]s|の)?\s*(?:[,:\-–—]\s*)?")  # "GDPR's Art. 5", "不正アクセス禁止法の第3条"
+_SERIES = re.compile(r"\b(?:C?ETS)\s*(?:No\.?|n°)?\s*(\d+)\b")  # Council of Europe treaty numbers
+_TITLE_PARTS = re.compile(r"\s*—\s*")  # a bilingual title: "不正アクセス行為の禁止等に関する法律（…）— Act on …"
+_TRAILING_NOTE = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")  # "(Act No. 128 of 1999)", "（平成十一年法律第百二十八号）"
+_THAI_ACT = ("พระราชบัญญัติ", "พ.ร.บ.")  # "Act" in Thai, and how it is abbreviated
 _SECTION_RANGE = re.compile(r"§§\s*(\d+)[a-z]*\s*[-–]\s*(\d+)")
 _ONE_SECTION = re.compile(r"(?<!§)§\s*(\d+)|usc\s*§?\s*(\d+)", re.IGNORECASE)
 
@@ -184,18 +195,39 @@ def _name_regex(name: str) -> str:
     return head + body + tail
 
 
+def _variants(names: list[str]) -> list[str]:
+    """Other ways the catalogued names are typed: each language's part of a title in two scripts, and a name
+    without its closing note in brackets; a Council of Europe treaty number as ETS or CETS, with or without "No." and
+    leading zeros; พ.ร.บ. for พระราชบัญญัติ."""
+    out = []
+    for name in names:
+        parts = _TITLE_PARTS.split(name) if _non_latin(name) else [name]
+        out += [*parts, *(_TRAILING_NOTE.sub("", p) for p in parts)]
+        for number in _SERIES.findall(name):
+            n = str(int(number))
+            out += [f"{series} {no}{num}" for series in ("ETS", "CETS") for no in ("", "No. ", "No ", "n° ")
+                    for num in dict.fromkeys((n, number, n.zfill(3)))]
+    return out + [name.replace(*_THAI_ACT) for name in out if _THAI_ACT[0] in name]
+
+
+def _non_latin(text: str) -> bool:
+    return any(c.isalpha() and ord(c) > 0x24F for c in text)
+
+
 @lru_cache(maxsize=8)
 def _names(catalog: Catalog) -> _Names:
-    """Every name an instrument goes by: id, titles, citation, aliases, and its jurisdiction (shared)."""
+    """Every name an instrument goes by: id, titles, citation, aliases and their variants, and its jurisdiction
+    (shared). Names are matched on the query's folded characters, so they are folded too (พ.ศ. ๒๕๖๒ → 2562)."""
     owners: dict[str, list[str]] = {}
     spelling: dict[str, str] = {}
     for inst in catalog:
         names = [inst.id, inst.title, inst.short_title, *inst.aliases]
         if us_code_title(inst) is None:
             names += [inst.citation, inst.citation.replace("(EU) ", "")]  # "Directive 2022/2555" too
+        names += _variants(names)
         if inst.jurisdiction[:1].isupper():
             names.append(inst.jurisdiction)
-        for name in filter(str.strip, names):
+        for name in filter(str.strip, map(_fold_chars, names)):
             key = _fold_name(name)
             spelling.setdefault(key, name.strip())
             if inst.id not in owners.setdefault(key, []):
@@ -239,12 +271,25 @@ def _units(text: str) -> Iterator[_Unit]:
         yield _Unit(m.start(), m.end(), prefix, number, sub, m.group("s") is not None and "§" in m.group("s"))
     for m in _NATIVE_UNIT.finditer(text):
         if m.group("ja"):
-            sub = tuple(re.findall(r"第(\d+)[項号]", m.group("ja_sub")))
-            number = "-".join(filter(None, (m.group("ja"), m.group("ja_branch") or m.group("ja_branch2"))))
-            yield _Unit(m.start(), m.end(), "art", number, sub, False)
+            sub = tuple(str(kanji_number(n)) for n in re.findall(rf"第({_KANJI_NUM})[項号]", m.group("ja_sub")))
+            parts = (m.group("ja"), m.group("ja_branch") or m.group("ja_branch2"))
+            yield _Unit(m.start(), m.end(), "art", "-".join(str(kanji_number(p)) for p in parts if p), sub, False)
+        elif m.group("th"):
+            yield _Unit(m.start(), m.end(), "s", m.group("th").replace("/", "-"), (), False)
+        elif m.group("ar_words"):
+            yield from _arabic_ordinal_unit(text, m)
         else:
-            prefix = "s" if m.group("th") else "art"
-            yield _Unit(m.start(), m.end(), prefix, m.group("th") or m.group("ar"), (), False)
+            yield _Unit(m.start(), m.end(), "art", m.group("ar") or m.group("ar_paren"), (), False)
+
+
+def _arabic_ordinal_unit(text: str, m: re.Match[str]) -> Iterator[_Unit]:
+    """"المادة الحادية عشرة" is Article 11: the longest run of the words after المادة that reads as an ordinal."""
+    words = m.group("ar_words").split()
+    for count in range(len(words), 0, -1):
+        if number := arabic_ordinal(" ".join(words[:count])):
+            end = re.match(r"\S+(?:\s+\S+){%d}" % (count - 1), text[m.start("ar_words"):]).end()
+            yield _Unit(m.start(), m.start("ar_words") + end, "art", str(number), (), False)
+            return
 
 
 def _unit_for(inst: Instrument, prefix: str, number: str) -> str:

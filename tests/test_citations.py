@@ -16,6 +16,8 @@ CFAA = "us-cfaa-18usc1030"
 SCA = "us-stored-communications-act-18usc2701"
 KENYA = "kenya-computer-misuse-cybercrimes-act-2018"
 SINGAPORE_CMA = "singapore-computer-misuse-act-1993"
+THAI, SAUDI = "thailand-cybersecurity-act-2019-th", "saudi-anti-cyber-crime-law-2007-ar"
+JAPAN_UCAA = "japan-unauthorized-computer-access-act-1999-ja"
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,39 @@ def catalog() -> Catalog:
         ("不正アクセス禁止法第2条第4項第1号", "japan-unauthorized-computer-access-act-1999-ja/art-2/4/1"),
         ("มาตรา 5 พระราชบัญญัติการรักษาความมั่นคงปลอดภัยไซเบอร์", "thailand-cybersecurity-act-2019-th/s-5"),
         ("المادة ٣ نظام مكافحة جرائم المعلوماتية", "saudi-anti-cyber-crime-law-2007-ar/art-3"),
+        # pinpoints as lawyers type them: the parser keeps every level typed, the reader says which exist
+        ("18 U.S.C. § 1030(a)(2)(C)", f"{CFAA}/s-1030/a/2/c"),
+        ("18 U.S.C. § 2511(2)(d)", "us-wiretap-act-18usc2510/s-2511/2/d"),
+        ("18 U.S.C. § 2703(d)", f"{SCA}/s-2703/d"),
+        ("NIS2 art 21(2)(d)", f"{NIS2}/art-21/2/d"),
+        ("Directive (EU) 2022/2555, Art. 23(4)(b)", f"{NIS2}/art-23/4/b"),
+        ("AP I art 51(5)(b)", "geneva-additional-protocol-i-1977/art-51/5/b"),
+        ("Art. 2(4) UN Charter", "un-charter/art-2/4"),
+        ("Budapest art. 29(3)(3)(3)", f"{BUDAPEST}/art-29/3/3/3"),
+        ("GDPR art 100", f"{GDPR}/art-100"),
+        # Council of Europe treaty numbers, as ETS or CETS, with or without "No."
+        ("CETS No. 185, art. 29", f"{BUDAPEST}/art-29"),
+        ("ETS 185 art 29", f"{BUDAPEST}/art-29"),
+        ("CETS 108 art. 5", "coe-convention-108/art-5"),
+        ("ETS No. 30, art. 1", "coe-mutual-assistance-convention-1959/art-1"),
+        # the texts' own numerals, ordinals and words for "of"
+        ("มาตรา ๕๗ แห่งพระราชบัญญัติการรักษาความมั่นคงปลอดภัยไซเบอร์ พ.ศ. ๒๕๖๒", f"{THAI}/s-57"),
+        ("พระราชบัญญัติการรักษาความมั่นคงปลอดภัยไซเบอร์ พ.ศ. ๒๕๖๒ มาตรา ๕๗", f"{THAI}/s-57"),
+        ("มาตรา ๕๗ พ.ร.บ.การรักษาความมั่นคงปลอดภัยไซเบอร์", f"{THAI}/s-57"),
+        ("มาตรา ๕/๑ แห่งพระราชบัญญัติการรักษาความมั่นคงปลอดภัยไซเบอร์", f"{THAI}/s-5-1"),
+        ("Cybersecurity Act B.E. 2562 s. 57", f"{THAI}/s-57"),
+        ("المادة الثالثة من نظام مكافحة جرائم المعلوماتية", f"{SAUDI}/art-3"),
+        ("المادة الحادية عشرة من نظام مكافحة جرائم المعلوماتية", f"{SAUDI}/art-11"),
+        ("المادة (3) من نظام مكافحة جرائم المعلوماتية", f"{SAUDI}/art-3"),
+        ("نظام مكافحة جرائم المعلوماتية المادة الثالثة", f"{SAUDI}/art-3"),
+        ("不正アクセス禁止法第三条", f"{JAPAN_UCAA}/art-3"),
+        ("不正アクセス行為の禁止等に関する法律 第三条", f"{JAPAN_UCAA}/art-3"),
+        ("不正アクセス禁止法第二条第四項第一号", f"{JAPAN_UCAA}/art-2/4/1"),
+        ("Act on Prohibition of Unauthorized Computer Access 第3条", f"{JAPAN_UCAA}/art-3"),
+        ("サイバーセキュリティ基本法の第3条", "japan-cybersecurity-basic-act-2014-ja/art-3"),
+        ("サイバーセキュリティ基本法第三十条の二", "japan-cybersecurity-basic-act-2014-ja/art-30-2"),
         # not citations
+        ("Art. 32 information security", None),  # a heading in an English title is no name of the instrument
         ("which article requires the expedited preservation of stored data?", None),
         ("GDPR", None),
         ("Article 5", None),
