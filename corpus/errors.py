@@ -29,12 +29,14 @@ class UnknownInstrument(NotFound):
 
 
 class UnknownProvision(NotFound):
-    def __init__(self, provision_id: str):
-        super().__init__(f"no provision {provision_id!r} in the index")
-        self.provision_id = provision_id
+    """``hint`` says what the text has instead (``nearest``, the id of the closest provision that exists)."""
+
+    def __init__(self, provision_id: str, hint: str = "", nearest: str = ""):
+        super().__init__(f"no provision {provision_id!r} in the index" + (f": {hint}" if hint else ""))
+        self.provision_id, self.hint, self.nearest = provision_id, hint, nearest
 
     def __reduce__(self):
-        return type(self), (self.provision_id,)
+        return type(self), (self.provision_id, self.hint, self.nearest)
 
 
 class CatalogError(CyberlexError):
