@@ -93,6 +93,7 @@ def search(
     status: Multi = None,
     binding: Optional[bool] = None,
     mode: str = "hybrid",
+    understand: Annotated[bool, typer.Option(help="read named instruments, places and intent from the query")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object, results in rank order")] = False,
 ) -> None:
     """Search and print ranked provisions with citation, heading, score and text."""
@@ -107,23 +108,28 @@ def search(
         searcher = Searcher(settings)
         try:
             searcher.warm_up()
-            hits = searcher.search(query, k=k, filters=filters, mode=mode)
+            found = searcher.query(query, k=k, filters=filters, mode=mode, understand=understand)
         finally:
             searcher.close()
     except CyberlexError as exc:
         _fail(exc)
+    hits = found.hits
     if as_json:
         results = [
             {
                 "provision_id": h.passage.provision_id, "citation": h.passage.citation, "label": h.passage.label,
                 "heading": h.passage.heading, "instrument_id": h.passage.instrument_id, "score": h.score,
-                "via": h.via, "path": list(h.passage.path), "page": h.passage.page, "text": h.passage.text,
+                "via": h.via, "weak": h.weak, "path": list(h.passage.path), "page": h.passage.page,
+                "text": h.passage.text,
             }
             for h in hits
         ]
-        json.dump({"query": query, "results": results}, sys.stdout, ensure_ascii=False, indent=2)
+        out = {"query": query, "understood": found.understood.to_dict(), "notice": found.notice, "results": results}
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         typer.echo()
         return
+    if found.notice:
+        typer.echo(found.notice)
     if not hits:
         typer.echo("no results")
     for rank, h in enumerate(hits, 1):

@@ -11,6 +11,7 @@ from cyberlex.corpus.model import Instrument, Passage
 from cyberlex.index.legal import LegalIndex, Related, TermUse
 from cyberlex.index.provisions import ProvisionView
 from cyberlex.index.search import Hit
+from cyberlex.index.understand import Understanding
 from cyberlex.ingest.definitions import Definition
 from cyberlex.ingest.deontic import ADDRESSEES, FORCES
 from cyberlex.ingest.references import Reference
@@ -79,6 +80,7 @@ class ResultOut(BaseModel):
     page: int | None = Field(description="page of the source PDF, when the source is one")
     force: list[str] = Field(description="deontic force of the passage: obligation, prohibition, permission, ...")
     addressees: list[str] = Field(description="whom the passage binds or empowers: states, providers, ...")
+    weak: bool = Field(False, description="found by meaning alone, and only faintly: shares no word with the query")
 
     @classmethod
     def of(cls, hit: Hit, instrument: Instrument) -> ResultOut:
@@ -97,11 +99,29 @@ class ResultOut(BaseModel):
             page=p.page,
             force=list(p.metadata.get("force", [])),
             addressees=list(p.metadata.get("addressees", [])),
+            weak=hit.weak,
         )
+
+
+class UnderstoodOut(BaseModel):
+    """What the question was read to name and ask; `understand=false` turns the reading off."""
+
+    instruments: list[str] = Field(description="ids of the instruments the question names (boosted first)")
+    jurisdictions: list[str] = Field(description="places it names, as catalogue jurisdictions (a soft boost)")
+    intent: Literal["citation", "definition", "scoped", "open"]
+    term: str = Field(description="the term a definitional question asks about")
+    language: str = Field(description="the script the question is typed in: en, ar, ja, th")
+    mentions: list[str] = Field(description="the words it was read from, as typed")
+
+    @classmethod
+    def of(cls, understood: Understanding) -> UnderstoodOut:
+        return cls(**{name: getattr(understood, name) for name in cls.model_fields})
 
 
 class SearchOut(BaseModel):
     query: str
+    understood: UnderstoodOut
+    notice: str = Field("", description="why there are no results, or that some match only weakly")
     results: list[ResultOut]
 
 

@@ -20,7 +20,7 @@ from cyberlex.settings import Settings
 from cyberlex.index.store import open_store
 
 RESULT_FIELDS = {"provision_id", "citation", "label", "heading", "instrument_id", "instrument", "path", "text",
-                 "score", "via", "page", "force", "addressees"}
+                 "score", "via", "page", "force", "addressees", "weak"}
 INSTRUMENT_FIELDS = {"id", "title", "short_title", "kind", "jurisdiction", "status", "binding", "language",
                      "official_url"}
 
@@ -300,3 +300,16 @@ def test_openapi_docs_are_served_without_a_cdn(client: TestClient) -> None:
     assert "cdn" not in page.text.lower() and "/docs-assets/swagger-ui-bundle.js" in page.text
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/openapi.json").json()["paths"]["/search"]
+
+
+def test_search_says_what_it_understood_and_can_be_told_not_to(client: TestClient) -> None:
+    body = client.get("/search", params={"q": "GDPR personal data breach notification"}).json()
+    assert body["understood"]["instruments"] == [GDPR] and body["understood"]["intent"] == "scoped"
+    assert body["results"][0]["instrument_id"] == GDPR
+    plain = client.get("/search", params={"q": "GDPR personal data breach notification", "understand": "false"}).json()
+    assert plain["understood"]["instruments"] == [] and plain["understood"]["intent"] == "open"
+
+
+def test_nonsense_gets_an_empty_result_list_with_a_notice(client: TestClient) -> None:
+    body = client.get("/search", params={"q": "zzzzqqqq"}).json()
+    assert body["results"] == [] and "Nothing in the corpus matches" in body["notice"]

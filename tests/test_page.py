@@ -155,3 +155,21 @@ def test_the_page_works_from_the_keyboard_alone(page: Page) -> None:
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/p/"))
     expect(page.locator("h1.provision-title")).to_be_visible()
+
+
+def test_the_page_says_how_it_read_the_question_and_can_search_it_as_typed(page: Page) -> None:
+    page.goto("/")
+    search(page, "Budapest Convention preservation of stored data")
+    understood = page.locator(".understood")
+    expect(understood).to_contain_text("Read as:")
+    expect(understood).to_contain_text("Budapest Convention first")
+    understood.get_by_role("link", name="search as typed instead").click()
+    expect(page).to_have_url(re.compile(r"understand=false"))
+    expect(page.locator(".understood")).to_contain_text("Searched as typed")
+    expect(page.locator(".result").first).to_be_visible()
+
+
+def test_nonsense_gets_no_results_and_the_reason(page: Page) -> None:
+    page.goto("/?q=zzzzqqqq")
+    expect(page.locator(".empty")).to_contain_text("No provision matches")
+    expect(page.locator(".notice")).to_contain_text("Nothing in the corpus matches this query")

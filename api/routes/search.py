@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from cyberlex.api.deps import InventoryDep, SearcherDep, SettingsDep
 from cyberlex.api.inventory import Inventory
-from cyberlex.api.models import ErrorOut, ResultOut, SearchOut
+from cyberlex.api.models import ErrorOut, ResultOut, SearchOut, UnderstoodOut
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.index.search import Filters
 from cyberlex.settings import Settings
@@ -68,6 +68,7 @@ def search(
     force: Annotated[list[str], Query(description=f"repeatable; deontic force: {', '.join(FORCES)}")] = [],
     addressee: Annotated[list[str], Query(description=f"repeatable; whom it binds: {', '.join(ADDRESSEES)}")] = [],
     mode: Literal["hybrid", "dense", "sparse"] = "hybrid",
+    understand: Annotated[bool, Query(description="read named instruments, places and intent from q")] = True,
 ) -> SearchOut:
     """Cited passages in rank order; a typed citation puts its provision first (`via: "citation"`).
 
@@ -85,5 +86,6 @@ def search(
         force=checked_tags("force", force, FORCES),
         addressee=checked_tags("addressee", addressee, ADDRESSEES),
     )
-    hits = searcher.search(query, k=k, filters=filters, mode=mode)
-    return SearchOut(query=query, results=[ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in hits])
+    found = searcher.query(query, k=k, filters=filters, mode=mode, understand=understand)
+    return SearchOut(query=query, understood=UnderstoodOut.of(found.understood), notice=found.notice,
+                     results=[ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in found.hits])

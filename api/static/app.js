@@ -5,7 +5,7 @@
 // construction, and highlighting wraps the matched parts of that text in <mark> elements.
 
 const FILTERS = ["jurisdiction", "kind", "binding", "instrument", "language", "status", "force", "addressee"];
-const PASSED_ON = ["q", "k", "mode", ...FILTERS];
+const PASSED_ON = ["q", "k", "mode", "understand", ...FILTERS];
 const STOPWORDS = new Set(
   ("a an and any are as at be by can do does for from has have how if in into is it its may must not of on or " +
    "shall should that the their them there these this those to under was what when where which who with within " +
@@ -433,7 +433,28 @@ function resultItem(result, pattern) {
       copyButton(result.citation),
       navLink(provisionHref(unitOf(result.provision_id)), "Full provision", el("span", { class: "visually-hidden" }, ` of ${result.citation}`)),
       result.page && el("span", { class: "page" }, `page ${result.page} of the source`),
-      result.via === "citation" && el("span", { class: "badge" }, "cited in your query")));
+      result.via === "citation" && el("span", { class: "badge" }, "cited in your query"),
+      result.weak && el("span", { class: "badge weak", title: "No word of your query occurs in it; it is only near in meaning." }, "weak match")));
+}
+
+/** What the question was read to be about, with a link to the same search without that reading. */
+function understoodLine(understood, params) {
+  if (params.get("understand") === "false") {
+    const back = new URLSearchParams(params);
+    back.delete("understand");
+    return el("p", { class: "understood" }, "Searched as typed, without reading instruments or places from it. ",
+      navLink(`/?${back}`, "Read the question again"));
+  }
+  const parts = [];
+  if (understood.intent === "definition") parts.push(`the meaning of “${understood.term}”`);
+  if (understood.instruments.length) parts.push(`in ${understood.instruments.map(instrumentName).join(", ")} first`);
+  else if (understood.jurisdictions.length) parts.push(`${understood.jurisdictions.join(", ")} law favoured`);
+  if (understood.language !== "en") parts.push(`typed in ${languageName(understood.language)}`);
+  if (!parts.length) return null;
+  const plain = new URLSearchParams(params);
+  plain.set("understand", "false");
+  return el("p", { class: "understood", "aria-label": "How the question was read" },
+    el("span", { class: "kicker" }, "Read as: "), parts.join(" · "), " — ", navLink(`/?${plain}`, "search as typed instead"));
 }
 
 function breadcrumb(view) {
@@ -526,11 +547,13 @@ async function runSearch(params) {
   }
   if (ticket !== latest) return;
   const active = activeFilters(params);
+  const understood = understoodLine(body.understood, params);
   if (!body.results.length) {
     setStatus(`No results for “${q}”.`);
     const withoutFilters = `/?${new URLSearchParams({ q })}`;
-    show(el("div", { class: "empty" },
+    show(understood, el("div", { class: "empty" },
       el("p", {}, el("strong", {}, `No provision matches “${q}”`), active.length ? ` with ${active.join(", ")}.` : "."),
+      body.notice && el("p", { class: "notice" }, body.notice),
       active.length
         ? el("p", {}, "Try removing filters: ", navLink(withoutFilters, "search again without filters"), ".")
         : el("p", {}, "Try other words, or a citation such as “GDPR art. 33”.")));
@@ -546,8 +569,9 @@ async function runSearch(params) {
     : `${count} result${count === 1 ? "" : "s"} for “${q}”${filtered}.`);
   const list = (results) => el("ol", { class: "results", "aria-label": "Results" }, results.map((r) => resultItem(r, pattern)));
   const title = el("h1", { class: "visually-hidden" }, `Results for “${q}”`);
+  const notice = body.notice && el("p", { class: "notice" }, body.notice);
   if (!cited) {
-    show(title, list(body.results));
+    show(title, understood, notice, list(body.results));
     return;
   }
   const panel = el("section", { class: "cited", "aria-label": "The provision you cited" }, el("p", { class: "kicker" }, "The provision you cited"));
