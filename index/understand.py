@@ -33,6 +33,8 @@ _DEFINITIONAL = [re.compile(p, re.IGNORECASE) for p in (
     r"\bhow\s+(?:do|does|is|are)\b.*?\bdefin(?:e|es|ed)\s+(?:an?\s+|the\s+)?(?P<term>.+)",
     r"^\s*defin(?:e|ition(?:\s+of)?)\s*:?\s+(?:an?\s+|the\s+)?(?P<term>.+)",
     r"\bwhat\s+(?:is|are)\s+(?:an?\s+|[\"“‘'])(?P<term>.+)",
+    r"^\s*what\s+(?:is|are)\s+(?!the\b|it\b|this\b|that\b|there\b)(?P<term>(?:(?!\b(?:of|for|to|on|by|with|from|"
+    r"required|needed|allowed|permitted|prohibited|done)\b)[^?])+?)\s*\??\s*$",
     r"\bwho\s+(?:counts|qualifies|is\s+considered)\s+as\s+(?:an?\s+|the\s+)?(?P<term>.+)",
 )]
 # Where a term stops: a qualifier naming where to look ("under the GDPR", "in NIS2", "for the purposes of").

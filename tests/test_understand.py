@@ -43,7 +43,10 @@ def test_places_are_soft_jurisdictions(catalog, query, places):
     ("meaning of cyber threat indicator", "cyber threat indicator"),
     ("definition of computer system under the Budapest Convention", "computer system"),
     ("what does subscriber information mean in the Convention on Cybercrime?", "subscriber information"),
+    ("what is subscriber information?", "subscriber information"),
+    ("what is cyber terrorism under Kenyan law?", "cyber terrorism"),
     ("what is the penalty for hacking a bank?", ""),
+    ("what is required of operators of essential services?", ""),
     ("what must a state do when asked to preserve stored data?", ""),
 ])
 def test_definitional_questions_give_their_term(catalog, query, term):
