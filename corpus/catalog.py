@@ -6,7 +6,6 @@ lookup can trust them; errors name the entry id and the field, because the file 
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
@@ -15,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cyberlex.corpus.errors import CatalogError, InvalidInput, UnknownInstrument
-from cyberlex.corpus.model import Instrument
+from cyberlex.corpus.model import INSTRUMENT_ID, Instrument
 
 DEFAULT_PATH = Path(__file__).with_name("catalog.toml")
 
@@ -24,12 +23,12 @@ STATUSES = ("in-force", "not-yet-in-force", "amended", "repealed", "not-applicab
 UNITS = ("article", "section", "rule", "paragraph", "part")
 LANGUAGES = ("en", "ar", "ja", "th")
 FORMATS = ("markdown", "text", "html", "pdf")
+CITABLE_DEPTHS = (0, 1, 2, 3)
 FILTER_FIELDS = ("binding", "jurisdiction", "kind", "language", "status", "unit")
 
 _FIELDS = {f.name for f in fields(Instrument)}
 _REQUIRED = ("id", "file", "format", "title", "short_title", "citation", "kind", "jurisdiction", "language",
              "binding", "status", "unit", "official_url")
-_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CHOICES = {"kind": KINDS, "status": STATUSES, "unit": UNITS, "language": LANGUAGES}
 
 
@@ -44,7 +43,7 @@ def _fold(name: str) -> str:
 
 def _check(inst: Instrument) -> None:
     """Checks that hold for every instrument, from the file or added by a user."""
-    if not _ID.fullmatch(inst.id):
+    if not INSTRUMENT_ID.fullmatch(inst.id):
         raise _fail(inst.id, "id", "use lowercase letters, digits and hyphens (it is part of provision ids)")
     for name in ("title", "citation"):
         if not getattr(inst, name).strip():
@@ -54,6 +53,9 @@ def _check(inst: Instrument) -> None:
             raise _fail(inst.id, name, f"{getattr(inst, name)!r} is not one of {', '.join(valid)}")
     if inst.format and inst.format not in FORMATS:
         raise _fail(inst.id, "format", f"{inst.format!r} is not one of {', '.join(FORMATS)}")
+    if inst.citable_depth not in CITABLE_DEPTHS:
+        valid = ", ".join(map(str, CITABLE_DEPTHS))
+        raise _fail(inst.id, "citable_depth", f"{inst.citable_depth!r} is not one of {valid}")
 
 
 def _entry(raw: dict, position: int) -> Instrument:
@@ -70,6 +72,9 @@ def _entry(raw: dict, position: int) -> Instrument:
         if name == "binding":
             if not isinstance(value, bool):
                 raise _fail(entry_id, name, f"{value!r} is not true or false")
+        elif name == "citable_depth":
+            if type(value) is not int:
+                raise _fail(entry_id, name, f"{value!r} is not a whole number")
         elif name == "adopted":
             values[name] = _date(entry_id, value)
         elif name == "aliases":

@@ -7,10 +7,84 @@ Provision ids follow the grammar of ``evals/sets/README.md``:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from cyberlex.corpus.errors import InvalidInput
+
 UNIT_PREFIXES = ("art", "s", "rule", "recital", "annex", "para", "part", "preamble")
+INSTRUMENT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+UNIT = re.compile(rf"(?:{'|'.join(p for p in UNIT_PREFIXES if p != 'preamble')})-[0-9a-z.\-]+|preamble")
+GRAMMAR = 'INSTRUMENT_ID "/" UNIT ( "/" SUBDIVISION )*, UNIT one of art-N, s-N, rule-N, recital-N, annex-N, ' \
+          'para-N, part-N, preamble (e.g. budapest-convention/art-29/3)'
+
+
+@dataclass(frozen=True)
+class ProvisionId:
+    """A provision id taken apart once, so no caller splits ids by hand: ``budapest-convention/art-29/3`` is
+    instrument ``budapest-convention``, unit ``art-29``, subdivision path ``("3",)``."""
+
+    instrument: str
+    unit: str
+    sub: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> ProvisionId:
+        """Raises InvalidInput naming the id and the grammar when ``text`` does not follow it."""
+        instrument, _, rest = text.partition("/")
+        unit, _, tail = rest.partition("/")
+        sub = tuple(tail.split("/")) if tail else ()
+        if problem := _problem(text, instrument, unit, sub):
+            raise InvalidInput(f"{text!r} is not a provision id ({problem}); expected {GRAMMAR}")
+        return cls(instrument, unit, sub)
+
+    def __str__(self) -> str:
+        return "/".join((self.instrument, self.unit, *self.sub))
+
+    @property
+    def unit_id(self) -> str:
+        """The id of the unit (article, section, ...) the provision lies in."""
+        return f"{self.instrument}/{self.unit}"
+
+    @property
+    def kind(self) -> str:
+        """The unit's prefix: ``art``, ``s``, ``recital``, ``preamble`` ..."""
+        return self.unit.split("-", 1)[0]
+
+    @property
+    def depth(self) -> int:
+        """Levels below the unit: 0 for ``art-29``, 2 for ``art-29/2/b``."""
+        return len(self.sub)
+
+    @property
+    def parent(self) -> ProvisionId | None:
+        """The enclosing subdivision or unit; None for a unit."""
+        return ProvisionId(self.instrument, self.unit, self.sub[:-1]) if self.sub else None
+
+    @property
+    def ancestors(self) -> tuple[ProvisionId, ...]:
+        """The enclosing ids from the unit down to the parent."""
+        return tuple(ProvisionId(self.instrument, self.unit, self.sub[:n]) for n in range(len(self.sub)))
+
+    def at_depth(self, depth: int) -> ProvisionId:
+        """This id, or its ancestor ``depth`` levels below the unit when it lies deeper."""
+        return ProvisionId(self.instrument, self.unit, self.sub[:depth])
+
+
+def _problem(text: str, instrument: str, unit: str, sub: tuple[str, ...]) -> str:
+    """What keeps ``text`` from following the grammar; "" when nothing does."""
+    if not instrument or "//" in text or text.endswith("/"):
+        return "an empty segment"
+    if not unit:
+        return "no unit"
+    if not INSTRUMENT_ID.fullmatch(instrument):
+        return f"instrument id {instrument!r} is not lowercase words joined by hyphens"
+    if not UNIT.fullmatch(unit):
+        return f"unit {unit!r} is no UNIT"
+    if any(re.search(r"\s", s) for s in sub):
+        return "a space in a subdivision"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -35,6 +109,9 @@ class Instrument:
     status_note: str = ""
     same_instrument_as: str = ""
     sha256: str = ""  # the shipped text's digest from the manifest; checked before it is parsed ("" for a user's file)
+    # Subdivision levels below the unit cited on their own, as a US Code section's subsections are (1:
+    # ``s-1030/a``): such a section is always cut at its subsections, and results group by them.
+    citable_depth: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,7 +154,10 @@ class Passage:
     """What is indexed and returned: a provision, or a slice of one cut at paragraph boundaries.
 
     ``provision_id`` is the most specific id that covers the whole passage (``.../art-29/3`` for
-    paragraph 3 alone, ``.../art-29`` for the whole article); ``unit_id`` is the provision it belongs to.
+    paragraph 3 alone, ``.../art-29`` for the whole article); ``unit_id`` is the provision it belongs to;
+    ``group_id`` is the citable unit a result list keeps one passage of: the unit, or for an instrument
+    with a ``citable_depth`` the subdivision at that depth (``us-cfaa-18usc1030/s-1030/a``). It defaults
+    to ``unit_id``, as in payloads stored before it existed.
     """
 
     provision_id: str
@@ -92,7 +172,12 @@ class Passage:
     start: int
     end: int
     page: int | None = None
+    group_id: str = ""
     metadata: dict = field(default_factory=dict, compare=False)  # instrument facts for filters
+
+    def __post_init__(self) -> None:
+        if not self.group_id:
+            object.__setattr__(self, "group_id", self.unit_id)
 
     @property
     def key(self) -> str:
@@ -111,4 +196,4 @@ class Citation:
 
     @property
     def provision_id(self) -> str:
-        return "/".join((self.instrument_id, self.unit, *self.sub))
+        return str(ProvisionId(self.instrument_id, self.unit, self.sub))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cyberlex.corpus.catalog import Catalog, load_catalog
 from cyberlex.corpus.errors import NotFound
-from cyberlex.corpus.model import Provision
+from cyberlex.corpus.model import Provision, ProvisionId
 from cyberlex.settings import Settings
 from cyberlex.ingest.deontic import ADDRESSEES, FORCES, Tags, tag
 from cyberlex.ingest.pipeline import parse_instrument
@@ -68,16 +68,15 @@ def predict(labels: Iterable[Label], catalog: Catalog, corpus_dir: Path) -> dict
     """Tag every labelled id, parsing each instrument once."""
     labels = list(labels)
     provisions: dict[str, Provision] = {}
-    for instrument_id in sorted({label.provision_id.split("/")[0] for label in labels}):
+    for instrument_id in sorted({ProvisionId.parse(label.provision_id).instrument for label in labels}):
         instrument = catalog.get(instrument_id)
         provisions.update((p.id, p) for p in parse_instrument(corpus_dir / instrument.file, instrument).provisions)
     return {label.provision_id: _tag_id(label.provision_id, provisions) for label in labels}
 
 
 def _tag_id(provision_id: str, provisions: dict[str, Provision]) -> Tags:
-    parts = provision_id.split("/")
-    provision = provisions.get("/".join(parts[:2]))
-    sub = tuple(parts[2:])
+    asked = ProvisionId.parse(provision_id)
+    provision, sub = provisions.get(asked.unit_id), asked.sub
     blocks = [b for b in provision.blocks if b.sub[: len(sub)] == sub] if provision else []
     if not provision or not blocks:
         raise NotFound(f"labelled id {provision_id!r} is not among the parsed provisions")

@@ -24,7 +24,7 @@ from ir_measures import RR, R, Success
 
 from cyberlex.corpus.catalog import load_catalog
 from cyberlex.corpus.errors import NotFound
-from cyberlex.corpus.model import Passage
+from cyberlex.corpus.model import Passage, ProvisionId
 from cyberlex.index.embedders import DenseEncoder
 from cyberlex.index.legal import RELATED_K, SIGNALS, legal_path, load_legal_index, related_units
 from cyberlex.settings import Settings
@@ -54,9 +54,9 @@ def counterparts(topics: Mapping[str, Sequence[str]]) -> Qrels:
     """Each provision's unit → the units of other instruments it shares a topic with (over all its topics)."""
     qrels: Qrels = defaultdict(set)
     for ids in topics.values():
-        units = [_unit_of(i) for i in ids]
+        units = [ProvisionId.parse(i) for i in ids]
         for unit in units:
-            qrels[unit] |= {u for u in units if _instrument_of(u) != _instrument_of(unit)}
+            qrels[unit.unit_id] |= {u.unit_id for u in units if u.instrument != unit.instrument}
     return {unit: found for unit, found in qrels.items() if found}
 
 
@@ -93,14 +93,6 @@ def corpus_passages(settings: Settings) -> tuple[list[Passage], set[str]]:
         passages += parsed.passages
         known |= known_ids_of(parsed.provisions)
     return passages, known
-
-
-def _unit_of(provision_id: str) -> str:
-    return "/".join(provision_id.split("/")[:2])
-
-
-def _instrument_of(provision_id: str) -> str:
-    return provision_id.split("/")[0]
 
 
 def _table(rows: Mapping[str, Mapping[str, float]]) -> str:

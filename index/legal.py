@@ -31,7 +31,7 @@ from scipy import sparse
 
 from cyberlex.corpus.catalog import Catalog
 from cyberlex.corpus.errors import StoreUnavailable, UnknownProvision
-from cyberlex.corpus.model import Passage
+from cyberlex.corpus.model import Passage, ProvisionId
 from cyberlex.corpus.citations import cite, unit_label
 from cyberlex.index.documents import to_passage
 from cyberlex.index.embedders import DenseEncoder, embedding_text
@@ -103,8 +103,9 @@ class LegalIndex:
         for section in sections.values():
             for ref in section.references:
                 self._outgoing[ref.source].append(ref)
-                if ref.resolved and "/" in ref.target and _unit_of(ref.target) != ref.source:
-                    self._incoming[_unit_of(ref.target)].append(ref)
+                target = ProvisionId.parse(ref.target).unit_id if ref.resolved and "/" in ref.target else ""
+                if target and target != ref.source:
+                    self._incoming[target].append(ref)
 
     @property
     def references(self) -> list[Reference]:
@@ -112,7 +113,7 @@ class LegalIndex:
 
     def unit(self, provision_id: str) -> Unit:
         try:
-            return self.units[_unit_of(provision_id)]
+            return self.units[ProvisionId.parse(provision_id).unit_id]
         except KeyError:
             raise UnknownProvision(provision_id) from None
 
@@ -141,7 +142,7 @@ class LegalIndex:
         """The references the provision's unit makes that occur in ``text``, with offsets into ``text``
         (the shown text can differ from the segmented one, or be one paragraph of it)."""
         located = []
-        for ref in self._outgoing.get(_unit_of(provision_id), []):
+        for ref in self._outgoing.get(ProvisionId.parse(provision_id).unit_id, []):
             at = _nearest(text, ref.text, ref.start)
             if at is not None:
                 located.append(replace(ref, start=at, end=at + len(ref.text)))
@@ -149,7 +150,8 @@ class LegalIndex:
 
     def incoming(self, provision_id: str) -> list[Reference]:
         """Resolved references from other units to this provision or to anything under it."""
-        return [r for r in self._incoming.get(_unit_of(provision_id), []) if _under(r.target, provision_id)]
+        incoming = self._incoming.get(ProvisionId.parse(provision_id).unit_id, [])
+        return [r for r in incoming if _under(r.target, provision_id)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -232,7 +234,7 @@ def related_units(
     ``signals`` chooses what is added: ``dense`` (passage embeddings), ``headings`` (the heading's
     embedding added to the dense unit vector), ``lexical`` (TF-IDF cosine); evals/related.py compares them.
     """
-    rules = [p for p in passages if _kind(p.unit_id) not in NOT_RULES]
+    rules = [p for p in passages if ProvisionId.parse(p.unit_id).kind not in NOT_RULES]
     units = list(dict.fromkeys(p.unit_id for p in rules))
     if len(units) < 2:
         return {}
@@ -242,7 +244,7 @@ def related_units(
         matrices.append(_dense(rules, units, row, encoder, signals))
     if "lexical" in signals:
         matrices.append(_lexical(rules, units, row))
-    group = np.array([_instrument_group(u.split("/")[0], catalog) for u in units])
+    group = np.array([_instrument_group(ProvisionId.parse(u).instrument, catalog) for u in units])
     related: dict[str, list[tuple[str, float]]] = {}
     for start in range(0, len(units), ROWS_PER_BLOCK):
         block = slice(start, min(start + ROWS_PER_BLOCK, len(units)))
@@ -365,14 +367,6 @@ def _section_from(instrument_id: str, data: dict[str, Any]) -> Section:
 
 
 # ---- ids ----------------------------------------------------------------------------------------
-
-def _unit_of(provision_id: str) -> str:
-    return "/".join(provision_id.split("/")[:2])
-
-
-def _kind(unit_id: str) -> str:
-    return unit_id.split("/")[1].split("-")[0] if "/" in unit_id else ""
-
 
 def _under(provision_id: str, ancestor: str) -> bool:
     return provision_id == ancestor or provision_id.startswith(ancestor + "/")

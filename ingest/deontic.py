@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cyberlex.corpus.model import Passage, Provision
+from cyberlex.corpus.model import Passage, Provision, ProvisionId
 
 FORCES = ("obligation", "prohibition", "permission", "definition", "procedural")
 ADDRESSEES = ("states", "member-states", "entities", "providers", "manufacturers", "persons", "authorities")
@@ -214,13 +214,13 @@ def tag(text: str, heading: str = "", unit_kind: str = "") -> Tags:
 
 def tag_provision(provision: Provision) -> Tags:
     """Tags of a whole provision: the union over its blocks, read with its heading (offences spread over points)."""
-    return tag(provision.text, provision.heading, provision.unit.split("-")[0])
+    return tag(provision.text, provision.heading, ProvisionId(provision.instrument_id, provision.unit).kind)
 
 
 def tag_passage(passage: Passage) -> Tags:
     """Tags of one passage (a provision or a slice of one), read with its provision's heading and unit kind."""
-    unit = passage.unit_id.split("/")[1] if "/" in passage.unit_id else ""
-    return tag(passage.text, passage.heading, passage.metadata.get("unit_kind") or unit.split("-")[0])
+    return tag(passage.text, passage.heading,
+               passage.metadata.get("unit_kind") or ProvisionId.parse(passage.unit_id).kind)
 
 
 def _read_sentence(sentence: str, subject: _Finder, force: set[str], who: set[str]) -> None:

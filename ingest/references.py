@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from cyberlex.corpus.catalog import Catalog
-from cyberlex.corpus.model import Instrument, Provision
+from cyberlex.corpus.model import Instrument, Provision, ProvisionId
 
 Item = tuple[str, tuple[str, ...]]  # (unit or paragraph number, subdivisions): "14", ("1",) for "14(1)"
 UNIT_KINDS = {"article": "art", "section": "s", "rule": "rule", "annex": "annex", "recital": "recital"}
@@ -305,12 +305,12 @@ def _paths(ref: RawRef, source_provision_id: str, target_id: str, catalog: Catal
             unit, *subs = ref.number.split(".")
             paths.append([target_id, f"{UNIT_KINDS[ref.kind]}-{unit}", *subs, *ref.sub])
         return paths
-    source = source_provision_id.split("/")
+    source = ProvisionId.parse(source_provision_id)
     if target_id in catalog and catalog.get(target_id).unit == "paragraph" and ref.keep == 0 and ref.sub:
         return [[target_id, f"para-{ref.sub[0]}", *ref.sub[1:]]]
-    if len(source) - 2 < ref.keep:
+    if source.depth < ref.keep:
         return []
-    return [[*source[:2], *source[2:2 + ref.keep], *ref.sub]]
+    return [[source.instrument, source.unit, *source.sub[:ref.keep], *ref.sub]]
 
 
 def _known(path: list[str], known_ids: set[str], ref: RawRef) -> str | None:

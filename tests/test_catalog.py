@@ -109,6 +109,12 @@ def test_entry_language_unit_and_citation(catalog: Catalog, instrument_id: str, 
     assert (inst.language, inst.unit, inst.citation) == (language, unit, citation)
 
 
+def test_us_code_sections_cite_their_subsections_and_other_instruments_their_units(catalog: Catalog) -> None:
+    depths = {inst.id: inst.citable_depth for inst in catalog}
+    assert {i for i, depth in depths.items() if depth} == {i for i in catalog.ids if i.startswith("us-")}
+    assert set(depths.values()) == {0, 1}
+
+
 def test_cyber_resilience_act_notes_when_it_applies(catalog: Catalog) -> None:
     assert "11 December 2027" in catalog.get("eu-cyber-resilience-act-2024-2847").status_note
 
@@ -215,7 +221,9 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
      ('title = "Test Act"', 'title = "Test Act"\ntitel = "typo"', "titel"),
      ('aliases = ["b alias"]', 'aliases = "b alias"', "aliases"),
      ('short_title = "Test Act b"', 'short_title = "Test Act a"', "short_title"),
-     ('aliases = ["b alias"]', 'aliases = ["A  ALIAS"]', "aliases")],
+     ('aliases = ["b alias"]', 'aliases = ["A  ALIAS"]', "aliases"),
+     ('unit = "section"', 'unit = "section"\ncitable_depth = "1"', "citable_depth"),
+     ('unit = "section"', 'unit = "section"\ncitable_depth = 9', "citable_depth")],
 )
 def test_broken_entry_names_the_entry_and_field(tmp_path: Path, old: str, new: str, field: str) -> None:
     second = VALID_ENTRY.format(id="b")

@@ -13,6 +13,7 @@ from cyberlex.api.deps import InventoryDep
 from cyberlex.api.models import DefinitionOut, DefinitionsOut, ErrorOut, RelatedListOut, RelatedOut
 from cyberlex.corpus.errors import InvalidInput, StoreUnavailable
 from cyberlex.corpus.citations import cite
+from cyberlex.corpus.model import ProvisionId
 from cyberlex.index.legal import RELATED_K, LegalIndex, legal_path, load_legal_index
 
 router = APIRouter(tags=["legal"])
@@ -60,8 +61,8 @@ def definitions(
     found = []
     for definition in sorted(legal.definitions_of(wanted), key=lambda d: order.get(d.instrument_id, len(order))):
         instrument = inventory.get(definition.instrument_id)
-        _, unit, *sub = definition.provision_id.split("/")
-        found.append(DefinitionOut.of(definition, instrument, cite(instrument, unit, tuple(sub))))
+        defined = ProvisionId.parse(definition.provision_id)
+        found.append(DefinitionOut.of(definition, instrument, cite(instrument, defined.unit, defined.sub)))
     return DefinitionsOut(term=wanted, definitions=found)
 
 
