@@ -9,7 +9,9 @@ formula, footnote, subdivision number, plain text) and fed to a small state mach
 - inside a unit, a stack of numbering levels: a number opens a block only where it fits the sequence
   (``(b)`` after ``(a)``, or a first number ``(1)``/``(a)``/``(i)`` one level deeper), so wrapped
   cross-references ("Article 58(1),\\n(2) and (3)") and footnote calls stay text. "(i)" after "(h)" is
-  read as a letter or a roman numeral by whichever series continues first in the text ahead.
+  read as a letter or a roman numeral by whichever series continues first in the text ahead. Below a
+  numbered heading, a first number of the heading's own style nests, as printed ("3. Content related
+  offences" / "1. State Parties shall …" is ``3/1``).
 
 A block is one paragraph: the lines of a paragraph are joined; a number at a line start (or printed
 inside a line after ";", ":", "—" …) or a blank line starts the next block. Footnotes (Official
@@ -30,6 +32,7 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import takewhile
 
 from cyberlex.corpus.model import Block, Instrument, Provision
 from cyberlex.corpus.citations import unit_label
@@ -41,6 +44,9 @@ LINE_PARAGRAPHS = {"ja", "th"}  # one paragraph per line, numbered 1, 2 … when
 MAX_GAP = 3  # how far an untitled heading without Markdown markup may jump ahead of the last number
 FAR = 10**9
 SENTENCE_END = re.compile(r"(?<!\betc)[.:;,。]$")
+LOOK_BEHIND = 80  # characters before an inline number in which the punctuation or words that place it are read
+HEADING_WORDS = 8  # the most words of a heading printed after a subdivision number
+LOOK_AHEAD = 20000  # how far ahead the next number of a series is looked for
 
 
 def segment(text: str, instrument: Instrument, pages: tuple[int, ...] = ()) -> list[Provision]:
@@ -78,15 +84,6 @@ def _title_like(text: str) -> bool:
                                                                          or not first.isascii())
 
 
-def _join(left: str, right: str) -> str:
-    """Two lines of one paragraph: hard line breaks become spaces, soft hyphens at the break go."""
-    if left.endswith("\u00ad"):
-        return left[:-1] + right
-    if left.endswith("-") and right[:1].islower() and not left.endswith(" -"):
-        return left + right
-    return f"{left} {right}"
-
-
 # --- state ---------------------------------------------------------------------------------------------
 
 @dataclass
@@ -94,15 +91,30 @@ class _Level:
     style: str
     label: str
     lowercase: bool | None = None  # its text starts in lowercase: a point inside a sentence
+    heading: bool = False  # its line is a heading ("3. Content related offences"): a numbering may nest below it
 
 
 @dataclass
 class _Block:
     sub: tuple[str, ...]
-    text: str  # one paragraph, its lines joined
+    parts: list[str]  # one paragraph: its lines and what joins them, joined once read (a paragraph can be long)
     start: int
     end: int
     bare_marker: bool = False  # so far only its number ("(a)" on a line of its own)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def extend(self, line: str, end: int) -> None:
+        """The paragraph's next line: a hard line break becomes a space, a soft hyphen at the break goes."""
+        left = self.parts[-1]
+        if left.endswith("\u00ad"):
+            self.parts[-1] = left[:-1]
+        elif not (left.endswith("-") and line[:1].islower() and not left.endswith(" -")):
+            self.parts.append(" ")
+        self.parts.append(line)
+        self.end = end
 
 
 @dataclass
@@ -536,13 +548,14 @@ class _Scanner:
         stack = self.unit.stack
         readings = st.markers_at(raw, pos)
         skip = 0 if self.open_paragraph else 1  # a new paragraph may follow a number lost from the source
-        placed = self._place(stack, readings, self.lines[i].start + pos, skip) if readings else None
+        heading = bool(readings) and _heading_line(raw[readings[0].end:])
+        placed = self._place(stack, readings, self.lines[i].start + pos, skip, heading) if readings else None
         if placed is None:
             return None
         while placed is not None:
             depth, marker = placed
             del stack[depth:]
-            stack.append(_Level(marker.style, marker.label))
+            stack.append(_Level(marker.style, marker.label, heading=heading))
             if marker.style == st.LINE_NUMBER:
                 self.unit.implicit = int(marker.label)  # "２　…": the paragraph number, printed
             pos = marker.end
@@ -555,10 +568,11 @@ class _Scanner:
         return j >= 0 and bool(st.OPEN_LINE_END.search(self.lines[j].text.rstrip()))
 
     def _place(self, stack: list[_Level], readings: list[st.Marker], offset: int,
-               skip: int = 0) -> tuple[int, st.Marker] | None:
+               skip: int = 0, heading: bool = False) -> tuple[int, st.Marker] | None:
         """Where a number fits: (depth of its level, reading). "(i)" goes where its series continues first,
         and continues the current series when neither continues nearby."""
-        options = [(depth, marker) for marker in readings if (depth := _fit(stack, marker, skip)) is not None]
+        options = [(depth, marker) for marker in readings
+                   if (depth := _fit(stack, marker, skip, heading)) is not None]
         if len(options) > 1:
             options.sort(key=lambda option: (self._next_in_series(option[1], offset), option[0] == len(stack)))
         return options[0] if options else None
@@ -577,7 +591,7 @@ class _Scanner:
     def _printed(self, marker: st.Marker, label: str, offset: int) -> int:
         opening = r"\(\s*" if marker.style.startswith("paren") else ""
         found = re.compile(rf"(?:^|[\s;:—])\[?{opening}{re.escape(label)}\s*\)", re.MULTILINE).search(
-            self.text, offset + 1, offset + 20000)
+            self.text, offset + 1, offset + LOOK_AHEAD)
         return found.start() if found else FAR
 
     def _inline_cuts(self, raw: str, pos: int, offset: int) -> list[tuple[int, tuple[str, ...]]]:
@@ -586,13 +600,13 @@ class _Scanner:
         candidates = list(st.INLINE_CANDIDATE.finditer(raw, pos))
         cuts = []
         for n, m in enumerate(candidates):
-            before = raw[:m.start()]
-            boundary = bool(st.INLINE_BOUNDARY.search(before))
+            boundary = _after(st.INLINE_BOUNDARY, raw, m.start())
             placed = self._place(stack, st.markers_at(raw, m.start()), offset + m.start())
             if placed is None:
                 continue
             depth, marker = placed
-            if not boundary and (not st.is_first(marker.style, marker.label) or st.REFERENCE_WORDS.search(before)
+            if not boundary and (not st.is_first(marker.style, marker.label)
+                                 or _after(st.REFERENCE_WORDS, raw, m.start())
                                  or not _confirmed(marker, candidates[n + 1:], raw)):
                 continue
             del stack[depth:]
@@ -617,14 +631,15 @@ class _Scanner:
         text = text.strip()
         last = self.unit.blocks[-1] if self.unit.blocks else None
         if not numbered and last is not None and (self.open_paragraph or last.bare_marker and last.sub == sub):
-            last.text, last.end, last.bare_marker = _join(last.text, text), end, False
+            last.extend(text, end)
+            last.bare_marker = False
             self.open_paragraph = True
             self._note_case(text)
         else:
             self._block(sub, text, start, end, bare)
 
     def _block(self, sub: tuple[str, ...], text: str, start: int, end: int, bare: bool = False) -> None:
-        self.unit.blocks.append(_Block(sub, text, start, end, bare))
+        self.unit.blocks.append(_Block(sub, [text], start, end, bare))
         self.open_paragraph = True
         self._note_case(text)
 
@@ -646,12 +661,28 @@ class _Scanner:
 
 # --- numbering helpers ---------------------------------------------------------------------------------
 
-def _fit(stack: list[_Level], marker: st.Marker, skip: int = 0) -> int | None:
-    """The depth at which ``marker`` continues or opens a level; None if it fits nowhere."""
-    for depth in range(len(stack) - 1, -1, -1):
-        if stack[depth].style == marker.style:
-            return depth if st.follows(marker.style, stack[depth].label, marker.label, skip) else None
-    return len(stack) if st.is_first(marker.style, marker.label) else None
+def _fit(stack: list[_Level], marker: st.Marker, skip: int = 0, heading: bool = False) -> int | None:
+    """The depth at which ``marker`` continues or opens a level; None if it fits nowhere.
+
+    A number of a style already open continues the innermost level of that style it follows, or on a heading
+    line the innermost such level that a heading opened. Only a first number right below a heading opens a
+    second level of the heading's own style: numbering nested as printed ("3. Content related offences" /
+    "1. State Parties shall …" is ``3/1``).
+    """
+    same = [depth for depth in range(len(stack) - 1, -1, -1) if stack[depth].style == marker.style]
+    first = st.is_first(marker.style, marker.label)
+    if not same:
+        return len(stack) if first else None
+    fits = [depth for depth in same if st.follows(marker.style, stack[depth].label, marker.label, skip)]
+    if fits:
+        return next((depth for depth in fits if stack[depth].heading), fits[0]) if heading else fits[0]
+    return len(stack) if first and stack[-1].heading and same[0] == len(stack) - 1 else None
+
+
+def _heading_line(text: str) -> bool:
+    """The words after a number are a short heading ("Content related offences"), not the start of a sentence."""
+    text = text.strip()
+    return 0 < len(text.split()) <= HEADING_WORDS and text[:1].isupper() and not re.search(r"[.;:,—–_-]$", text)
 
 
 def _first_child(stack: list[_Level], readings: list[st.Marker]) -> tuple[int, st.Marker] | None:
@@ -668,21 +699,28 @@ def _successor(marker: st.Marker) -> str | None:
         head = re.match(r"\d+", label)
         return str(int(head.group()) + 1) if head else None
     if marker.style.endswith("roman"):
-        value = st.roman_value(re.sub(r"[a-z]$", "", label) if len(label) > 1 else label)
-        return st.to_roman(value + 1) if value else None
+        roman = st.roman_label(label)
+        return st.to_roman(roman[0] + 1) if roman else None
     if marker.style.endswith("2"):
         return chr(ord(label[0]) + 1) * len(label)
     return chr(ord(label[0]) + 1)
 
 
 def _confirmed(marker: st.Marker, later: list[re.Match[str]], raw: str) -> bool:
-    """An inline first number not after punctuation counts only if its successor follows after punctuation."""
+    """An inline first number not after punctuation counts only if its successor follows after punctuation
+    (within ``LOOK_AHEAD``: a line of many numbers must not be read again for each one)."""
     successor = _successor(marker)
     return any(
         any(r.style == marker.style and r.label == successor for r in st.markers_at(raw, m.start()))
-        and st.INLINE_BOUNDARY.search(raw[:m.start()])
-        for m in later
+        and _after(st.INLINE_BOUNDARY, raw, m.start())
+        for m in takewhile(lambda m: m.start() - marker.end <= LOOK_AHEAD, later)
     )
+
+
+def _after(ending: re.Pattern[str], raw: str, at: int) -> bool:
+    """Whether the text before ``at`` ends with ``ending`` (a pattern anchored with ``$``), read in a short
+    window so that a line with many numbers is not scanned from its start for each of them."""
+    return bool(ending.search(raw, max(0, at - LOOK_BEHIND), at))
 
 
 # --- output --------------------------------------------------------------------------------------------
@@ -727,9 +765,8 @@ def _paragraphs(lines: list[_Line], instrument: Instrument, pages: tuple[int, ..
         item = re.match(r"^[-•*–]\s+", stripped)
         if current is None or item:
             current = _Unit("para", str(len(units) + 1), (), line.start)
-            current.blocks.append(_Block((), content, line.start, line.end))
+            current.blocks.append(_Block((), [content], line.start, line.end))
             units.append(current)
         else:
-            current.blocks[-1].text = _join(current.blocks[-1].text, content)
-            current.blocks[-1].end = line.end
+            current.blocks[-1].extend(content, line.end)
     return _provisions(units, instrument, pages)

@@ -276,9 +276,10 @@ class Marker:
     end: int  # where the marker (and the spaces after it) ends in ``text``
 
 
+# Letters run to five ("(aaaaa)"); roman numerals to any length, with an inserted letter ("(xxviiia)").
 _MARKER = re.compile(
-    r"\[?(?:\(\s*(?P<paren>[0-9๐-๙]+(?:\.[0-9]+)?[A-Za-z]{0,2}|[a-z]{1,5}|[A-Z]{1,5}|[ก-ฮ])\s*\)"
-    r"|(?P<dot>[0-9]{1,3})\.(?![0-9])|(?P<bracket>[a-z]{1,4}|[0-9]{1,3})\)|(?P<ldot>[a-z])\.(?=\s)"
+    r"\[?(?:\(\s*(?P<paren>[0-9๐-๙]+(?:\.[0-9]+)?[A-Za-z]{0,2}|[ivxlc]+[a-z]?|[IVXLC]+[A-Z]?|[a-z]{1,5}|[A-Z]{1,5}"
+    r"|[ก-ฮ])\s*\)|(?P<dot>[0-9]{1,3})\.(?![0-9])|(?P<bracket>[ivxlc]+|[a-z]{1,4}|[0-9]{1,3})\)|(?P<ldot>[a-z])\.(?=\s)"
     r"|(?P<ja>[0-9０-９]{1,3}|[一二三四五六七八九十]{1,4})\u3000)"  # Japanese 項 "２　…" and 号 "一　…"
     r"\s*"
 )
@@ -307,7 +308,7 @@ def markers_at(text: str, pos: int = 0) -> list[Marker]:
     readings = []
     if len(raw) == 1:
         readings.append(Marker("bracket-lower", raw, end))
-    if re.fullmatch(r"[ivx]+", raw):
+    if roman_label(raw):
         readings.append(Marker("bracket-roman", raw, end))
     return readings
 
@@ -319,8 +320,7 @@ def _paren_readings(raw: str) -> list[tuple[str, str]]:
         return [("paren-thai", raw)]
     lower, label = raw.islower(), raw.lower()
     readings = []
-    roman = re.fullmatch(r"([ivx]+)([a-z]?)", label)
-    if roman and roman_value(roman.group(1)):
+    if roman_label(label):
         readings.append(("paren-roman" if lower else "paren-uroman", label))
     if len(label) == 1:
         readings.append(("paren-lower" if lower else "paren-upper", label))
@@ -329,10 +329,16 @@ def _paren_readings(raw: str) -> list[tuple[str, str]]:
     return readings
 
 
+def roman_label(label: str) -> tuple[int, str] | None:
+    """(value, inserted letter) of a roman label: "xxviiia" → (28, "a"), "iv" → (4, ""); None if it is none."""
+    m = re.fullmatch(r"([ivxlc]+)([a-z]?)", label)
+    value = roman_value(m.group(1)) if m else None
+    return (value, m.group(2)) if value else None
+
+
 def _label_key(style: str, label: str) -> tuple | None:
     if style.endswith("roman"):
-        m = re.match(r"([ivxlc]+)([a-z]?)$", label)
-        return (roman_value(m.group(1)), m.group(2)) if m and roman_value(m.group(1)) else None
+        return roman_label(label)
     if style.endswith("num"):
         m = re.match(r"(\d+)(?:\.(\d+))?([a-z]{0,2})$", label)
         return (int(m.group(1)), m.group(2) or "", m.group(3)) if m else None
@@ -370,7 +376,8 @@ REFERENCE_WORDS = re.compile(
     r"clauses?|items?|letters?|indents?|rules?|and|or|to|of|under|in|s\.|art\.|para\.|No\.|nos?\.)\s*$",
     re.IGNORECASE,
 )
-INLINE_CANDIDATE = re.compile(r"(?<=\s)\(\s*(?:[0-9]+(?:\.[0-9]+)?[A-Z]?|[a-z]{1,4}|[A-Z]{1,4})\s*\)(?=\s)")
+INLINE_CANDIDATE = re.compile(
+    r"(?<=\s)\(\s*(?:[0-9]+(?:\.[0-9]+)?[A-Z]?|[ivxlc]+[a-z]?|[IVXLC]+[A-Z]?|[a-z]{1,4}|[A-Z]{1,4})\s*\)(?=\s)")
 # A line-start number right after a line ending like this is a wrapped cross-reference ("Article 58(1),\n(2) and (3)").
 OPEN_LINE_END = re.compile(r"(?:[,(]|(?<![;,:])\s(?:and|or)|\b(?:of|to|in|under|with|by|the|a|an|Article|Articles|"
                            r"paragraph|paragraphs|point|points|section|subsection|one|two|three|four|five))$")

@@ -7,10 +7,15 @@ more than the note lists, the extra units are named with the reason.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import pytest
 
-from segment_corpus import CRA, CRA_HTML, manifest, provision, provisions
+from cyberlex.corpus.model import Passage, ProvisionId
+from cyberlex.evals.run import SETS_DIR, load_qrels
+from cyberlex.ingest.passages import to_passages
+from cyberlex.ingest.references import known_ids_of
+from segment_corpus import CRA, CRA_HTML, instrument, manifest, provision, provisions
 
 
 def units(*specs: str) -> set[str]:
@@ -113,3 +118,31 @@ def test_cyber_resilience_act_html_and_pdf_give_the_same_provisions():
 def test_cfaa_subsections_a_to_j_are_blocks_of_section_1030():
     top = [b.sub[0] for b in provision("us-cfaa-18usc1030", "s-1030").blocks]
     assert list(dict.fromkeys(top)) == list("abcdefghij")
+
+
+@cache
+def passages_of(instrument_id: str) -> tuple[Passage, ...]:
+    return tuple(to_passages(list(provisions(instrument_id)), instrument(instrument_id)))
+
+
+def produced(judged: str) -> str:
+    """How the parse gives a judged id: as a unit, as a passage's id, as the passages under it, or as a
+    subdivision inside the passage of an enclosing id (which the provision reader reads off its text)."""
+    asked = ProvisionId.parse(judged)
+    passages = passages_of(asked.instrument)
+    if judged == asked.unit_id and judged in {p.unit_id for p in passages}:
+        return "unit"
+    if judged in {p.provision_id for p in passages}:
+        return "passage"
+    if any(p.provision_id.startswith(judged + "/") for p in passages):
+        return "passages under it"
+    enclosing = {str(a) for a in asked.ancestors}
+    if any(p.provision_id in enclosing for p in passages) and judged in known_ids_of(provisions(asked.instrument)):
+        return "inside a passage"
+    return ""
+
+
+@pytest.mark.parametrize("name", ["dev", "dev2"])
+def test_every_judged_provision_id_is_produced_by_the_parse(name):
+    judged = sorted({pid for grades in load_qrels(SETS_DIR / f"{name}.qrels").values() for pid in grades})
+    assert [pid for pid in judged if not produced(pid)] == []

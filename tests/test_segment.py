@@ -8,8 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from cyberlex.corpus.model import Provision
+from cyberlex.corpus.model import Provision, ProvisionId
 from cyberlex.ingest.segment import segment
+from cyberlex.ingest.structure import markers_at, to_roman
 from segment_corpus import CRA, FIXTURES, converted, instrument, make_instrument, provision, provisions
 
 
@@ -111,6 +112,10 @@ def test_real_provision_has_label_heading_and_text(instrument_id, unit, label, h
         ("canada-criminal-code-computer-offences", "s-430", (),
          ["1", "1.1", "2", "3", "4", "4.1", "4.101", "4.11", "4.2", "5", "5.1", "6", "7", "8"]),
         ("pakistan-peca-2016", "s-2", (), ["1", "2"]),
+        ("pakistan-peca-2016", "s-2", ("1", "xxviiib"), ["a", "b"]),  # labels longer than five letters
+        ("au-malabo-convention-2014", "art-29", (), ["1", "2", "3", "4"]),
+        ("au-malabo-convention-2014", "art-29", ("3",), ["1", "2", "3"]),  # "3. Content related offences" / "1. …"
+        ("au-malabo-convention-2014", "art-29", ("3", "1"), list("abcdefgh")),
         ("gdpr-2016-679", "art-4", (), [str(n) for n in range(1, 27)]),
         ("gdpr-2016-679", "art-32", ("1",), ["a", "b", "c", "d"]),
         ("japan-cybersecurity-basic-act-2014-ja", "art-12", (), ["1", "2", "3", "4", "5", "6"]),  # 項, one per line
@@ -146,6 +151,8 @@ def test_each_paragraph_of_a_subdivision_is_a_block(instrument_id, unit, blocks)
 def test_pakistan_definitions_keep_inserted_clauses_in_order():
     clauses = subs_under(provision("pakistan-peca-2016", "s-2"), ("1",))
     assert clauses[:7] == ["i", "ii", "iii", "iiia", "iv", "v", "vi"]
+    assert clauses[clauses.index("xxvii"):] == ["xxvii", "xxviia", "xxviii", "xxviiia", "xxviiib", "xxix", "xxx", "xxxa",
+                                                "xxxi", "xxxii", "xxxiii"]  # (xxvb) and (xxxa) are printed twice
 
 
 def test_gdpr_article_33_paragraph_1_sets_the_72_hour_deadline():
@@ -207,8 +214,7 @@ def test_provision_path_names_its_enclosing_divisions(instrument_id, unit, path)
     ],
 )
 def test_provision_ids_follow_the_grammar_of_the_evals(provision_id):
-    instrument_id = provision_id.split("/")[0]
-    assert provision_id in {p.id for p in provisions(instrument_id)}
+    assert provision_id in {p.id for p in provisions(ProvisionId.parse(provision_id).instrument)}
 
 
 @pytest.mark.parametrize("instrument_id", ["budapest-convention", "gdpr-2016-679", CRA, "au-malabo-convention-2014",
@@ -307,6 +313,52 @@ def test_i_after_h_reads_as_whichever_series_continues(after, sub_of_i):
     points = "\n".join(f"({c}) point {c};" for c in "abcdefgh")
     art = parse(f"Article 1\nTitle\n{points}\n(i) the ambiguous one;\n{after}\n")["art-1"]
     assert next(b.sub for b in art.blocks if b.text.startswith("(i)")) == sub_of_i
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("(a) x", [("paren-lower", "a")]),
+        ("(i) x", [("paren-roman", "i"), ("paren-lower", "i")]),
+        ("(ii) x", [("paren-roman", "ii"), ("paren-lower2", "ii")]),
+        ("(xxviii) x", [("paren-roman", "xxviii")]),  # seven letters
+        ("[(xxviiia) x", [("paren-roman", "xxviiia")]),  # an inserted clause, in the brackets of its amendment
+        ("(xxxviii) x", [("paren-roman", "xxxviii")]),
+        ("(xl) x", [("paren-roman", "xl")]),
+        ("(XXVII) x", [("paren-uroman", "xxvii")]),
+        ("(aa) x", [("paren-lower2", "aa")]),
+        ("(civil) x", []),  # roman letters, but no roman numeral
+        ("viii) x", [("bracket-roman", "viii")]),
+        ("3. x", [("dot-num", "3")]),
+    ],
+)
+def test_markers_at_reads_every_printed_form_of_a_number(text, readings):
+    assert [(m.style, m.label) for m in markers_at(text)] == readings
+
+
+def test_roman_numbered_points_continue_past_five_letters():
+    labels = [to_roman(n) for n in range(1, 41)]
+    labels.insert(labels.index("xxviii"), "xxviia")  # an inserted clause
+    points = "\n".join(f"({label}) “term {label}” means a thing;" for label in labels)
+    s2 = parse(f"### Section 2 — Definitions\n\n(1) In this Act—\n{points}\n(2) Other words.\n", "section")["s-2"]
+    assert subs_under(s2, ("1",)) == labels and subs_under(s2, ()) == ["1", "2"]
+
+
+def test_numbering_nested_under_a_numbered_heading_is_kept_as_printed():
+    text = ("Article 29: Offences\n1. Attacks on computer systems\nParties shall make it an offence to:\n"
+            "a) gain access;\nb) remain in a system.\n2. Data breaches\nParties shall punish interception.\n"
+            "3. Content related offences\n"
+            "1. Parties shall make it an offence to:\na) produce images;\nb) possess images.\n"
+            "2. Parties shall punish organised crime.\n3. Parties shall confiscate the equipment.\n"
+            "4. Offences relating to evidence\nParties shall admit digital evidence.\n")
+    art = parse(text)["art-29"]
+    assert [b.sub for b in art.blocks] == [("1",), ("1", "a"), ("1", "b"), ("2",), ("3",), ("3", "1"), ("3", "1", "a"),
+                                           ("3", "1", "b"), ("3", "2"), ("3", "3"), ("4",)]
+
+
+def test_a_first_number_after_a_sentence_does_not_nest():
+    art = parse("Article 3\nScope\n1. This applies to data.\n2. It does not apply to:\n1. wrapped text\n")["art-3"]
+    assert [b.sub for b in art.blocks] == [("1",), ("2",)]
 
 
 def test_numbers_printed_inside_a_line_split_it_only_after_punctuation():
