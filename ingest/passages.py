@@ -1,15 +1,19 @@
 """Provisions → Passages: what is embedded and returned, cut only where the text itself is divided.
 
-A provision that fits ``max_chars`` (text and heading) is one passage. A longer one is cut between its
-top-level subdivisions; one that is still too long is cut between its own children, and so on down;
-only a single block longer than ``max_chars`` is cut, between sentences. Every top-level subdivision
-gets a passage of its own, so that a pinpoint (``art-29/3``, ``s-1030/g``) can be returned; below that
-level, short points (under a quarter of ``max_chars``) fill passages up to ``max_chars``, so that a list
-of one-line points does not become a list of one-line passages. A short lead-in ("(a) Whoever—",
-"For the purposes of this Regulation:") is read with its first child and the passage keeps the child's
-id, since the lead-in is part of what that child says. Otherwise a passage carries the most specific id
-that covers all of it: a pack of points under paragraph 2 is ``…/art-23/2``. A passage cut between
-sentences keeps the offsets of its whole block.
+A provision that fits ``max_chars`` (text and heading) is one passage, unless its instrument cites
+subdivisions on their own (``citable_depth``: a US Code section's subsections), which then always get
+passages of their own. A longer one is cut between its top-level subdivisions; one that is still too long
+is cut between its own children, and so on down; only a single block longer than ``max_chars`` is cut,
+between sentences, and a sentence longer than that between words (or anywhere, in a run without spaces),
+so that no passage is longer than ``max_chars``: the model reads about 256 tokens. Every top-level
+subdivision gets a passage of its own, so that a pinpoint (``art-29/3``, ``s-1030/g``) can be returned;
+below that level, short points (under a quarter of ``max_chars``) fill passages up to ``max_chars``, so
+that a list of one-line points does not become a list of one-line passages. A short lead-in ("(a)
+Whoever—", "For the purposes of this Regulation:") is read with its first child when both fit, and the
+passage keeps the child's id, since the lead-in is part of what that child says. Otherwise a passage
+carries the most specific id that covers all of it: a pack of points under paragraph 2 is ``…/art-23/2``.
+A passage cut inside a block keeps the offsets of its whole block (the block's text is the source's,
+re-spaced, so positions inside it are not positions in the source).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from cyberlex.corpus.model import Block, Instrument, Passage, Provision
+from cyberlex.corpus.model import Block, Instrument, Passage, Provision, ProvisionId
 from cyberlex.corpus.citations import cite, unit_label
 from cyberlex.ingest.deontic import tag_passage
 
@@ -66,11 +70,12 @@ def to_passages(provisions: list[Provision], instrument: Instrument, max_chars: 
     for provision in provisions:
         if not provision.blocks:
             continue
-        if len(provision.heading) + 1 + len(provision.text) <= max_chars:
+        cited_apart = instrument.citable_depth > 0 and any(b.sub for b in provision.blocks)
+        if len(provision.heading) + 1 + len(provision.text) <= max_chars and not cited_apart:
             slices = [_Slice(provision.blocks)]
         else:
             slices = list(_split(list(provision.blocks), 0, max_chars))
-        metadata = {**facts, "unit_kind": UNIT_KINDS[provision.unit.split("-")[0]]}
+        metadata = {**facts, "unit_kind": UNIT_KINDS[ProvisionId(instrument.id, provision.unit).kind]}
         out.extend(_tagged(_passage(provision, instrument, piece, n, metadata)) for n, piece in enumerate(slices))
     return out
 
@@ -103,7 +108,11 @@ def _split(blocks: list[Block], depth: int, max_chars: int) -> Iterator[_Slice]:
                 pack = []
             pieces = _sentences(group[0], max_chars) if len(group) == 1 else _split(group, depth + 1, max_chars)
             for piece in pieces:
-                yield piece.after(lead) if lead else piece
+                if lead and len(piece.body) + 1 + _size(lead) > max_chars:
+                    yield _Slice(tuple(lead))
+                elif lead:
+                    piece = piece.after(lead)
+                yield piece
                 lead = []
             continue
         if pack and (depth == 0 or size >= max_chars // 4 or _size(pack) + 1 + size > max_chars):
@@ -145,16 +154,16 @@ def _size(blocks: list[Block]) -> int:
 
 
 def _sentences(block: Block, max_chars: int) -> Iterator[_Slice]:
-    """A block too long for one passage, cut between sentences (a longer sentence stays whole)."""
+    """A block too long for one passage, cut between sentences; a sentence still too long, between words."""
     start = 0
     for end in [*_sentence_ends(block.text, max_chars), len(block.text)]:
-        if end > start:
-            yield _Slice((block,), block.text[start:end].strip())
-            start = end
+        for piece in _hard_cut(block.text[start:end].strip(), max_chars):
+            yield _Slice((block,), piece)
+        start = end
 
 
 def _sentence_ends(text: str, max_chars: int) -> Iterator[int]:
-    """Where to cut ``text`` so that pieces stay within ``max_chars``, at sentence ends only."""
+    """Where to cut ``text`` so that pieces stay within ``max_chars`` where sentence ends allow it."""
     start = last = 0
     for m in SENTENCE_END.finditer(text):
         if ABBREVIATION.search(text[max(0, m.start() - 6):m.start()]):
@@ -167,11 +176,25 @@ def _sentence_ends(text: str, max_chars: int) -> Iterator[int]:
         yield last
 
 
+def _hard_cut(text: str, max_chars: int) -> Iterator[str]:
+    """``text`` in pieces of at most ``max_chars``, cut at the last space that fits, else at the limit."""
+    start = 0
+    while len(text) - start > max_chars:
+        space = text.rfind(" ", start + 1, start + max_chars + 1)
+        end = space if space > 0 else start + max_chars
+        yield text[start:end]
+        start = end + 1 if space > 0 else end
+    if start < len(text):
+        yield text[start:]
+
+
 def _passage(provision: Provision, instrument: Instrument, piece: _Slice, chunk: int, metadata: dict) -> Passage:
     sub = piece.sub
     first, last = piece.blocks[0], piece.blocks[-1]
+    provision_id = ProvisionId(instrument.id, provision.unit, sub)
     return Passage(
-        provision_id="/".join((provision.id, *sub)), unit_id=provision.id, chunk=chunk,
+        provision_id=str(provision_id), unit_id=provision.id, chunk=chunk,
+        group_id=str(provision_id.at_depth(instrument.citable_depth)),
         instrument_id=instrument.id, label=unit_label(provision.unit, sub, instrument), heading=provision.heading,
         path=provision.path, citation=cite(instrument, provision.unit, sub), text=piece.body,
         start=first.start, end=last.end, page=first.page, metadata=dict(metadata),

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 
 import pytest
+from haystack.dataclasses import SparseEmbedding
+from qdrant_client import QdrantClient
 
 from cyberlex.corpus.model import Block, Provision
 from cyberlex.corpus.citations import cite
+from cyberlex.index.client_store import ClientStore
+from cyberlex.index.documents import payload, point_id, to_passage
+from cyberlex.index.edge_store import EdgeStore
+from cyberlex.index.store import StoredPoint
 from cyberlex.ingest.passages import to_passages
-from segment_corpus import instrument, make_instrument, provision, provisions
+from cyberlex.ingest.segment import segment
+from segment_corpus import instrument, make_instrument, manifest, provision, provisions
 
 MANUAL = make_instrument("manual", "rule")
+US_CODE = replace(make_instrument("code", "section"), citation="18 U.S.C.", citable_depth=1)
+CFAA = "us-cfaa-18usc1030"
 
 
 def made(*blocks: tuple[tuple[str, ...], str], heading: str = "Due diligence") -> Provision:
@@ -95,10 +104,43 @@ def test_a_block_longer_than_the_limit_is_cut_between_sentences_in_order():
     assert {p.provision_id for p in passages} == {"manual/rule-6/1"}
 
 
-def test_a_sentence_longer_than_the_limit_stays_whole():
-    long_one, short = words(120, "long"), words(10, "short")
+def test_a_sentence_longer_than_the_limit_is_cut_between_words():
+    long_one, short = words(120, "long"), words(10, "short")  # 600 and 60 characters
     passages = to_passages([made((("1",), f"{short} {long_one} {short}"))], MANUAL, max_chars=200)
-    assert [p.text for p in passages] == [short, long_one, short]
+    assert [len(p.text) for p in passages] == [60, 199, 199, 200, 60]
+    assert " ".join(p.text for p in passages[1:4]) == long_one
+    assert {p.provision_id for p in passages} == {"manual/rule-6/1"}
+
+
+def test_a_run_without_spaces_is_cut_at_the_limit():
+    run = "x" * 450
+    passages = to_passages([made((("1",), run))], MANUAL, max_chars=200)
+    assert [p.text for p in passages] == ["x" * 200, "x" * 200, "x" * 50]
+
+
+def test_a_lead_in_that_would_push_its_first_child_over_the_limit_stands_alone():
+    lead, sentence = words(8, "lead"), words(38)  # 40 and 190 characters
+    passages = to_passages([made((("1",), lead), (("1", "a"), f"{sentence} {sentence}"), (("2",), words(10)))],
+                           MANUAL, max_chars=200)
+    assert [(p.provision_id, p.text) for p in passages] == [
+        ("manual/rule-6/1", lead), ("manual/rule-6/1/a", sentence), ("manual/rule-6/1/a", sentence),
+        ("manual/rule-6/2", words(10))]
+
+
+def test_a_huge_text_without_paragraph_breaks_becomes_passages_under_the_cap():
+    sentence = " ".join(f"word{n}" for n in range(40)) + ". "  # about 300 characters
+    no_stop = " ".join(f"term{n} (a) and (b)" for n in range(4000))  # 70,000 characters without a sentence end
+    lines = (sentence * 1500 + no_stop + " " + sentence * 100).split(" ")
+    text = "\n".join(" ".join(lines[n:n + 12]) for n in range(0, len(lines), 12))  # lines, no blank one
+    huge = make_instrument("huge", "paragraph")
+    [prov] = segment(text, huge)
+    passages = to_passages([prov], huge)
+    assert len(text) > 500_000 and len(passages) > 400
+    assert max(len(p.text) for p in passages) <= 1200
+    assert {(p.provision_id, p.unit_id, p.start, p.end) for p in passages} == {("huge/para-1", "huge/para-1", 0,
+                                                                                 len(text))}
+    assert [p.chunk for p in passages] == list(range(len(passages)))
+    assert flat(" ".join(p.text for p in passages)) == flat(text)
 
 
 def test_abbreviations_are_no_sentence_ends():
@@ -112,11 +154,7 @@ def test_a_provision_without_text_has_no_passage():
     assert to_passages([empty], MANUAL) == []
 
 
-@pytest.mark.parametrize("instrument_id", ["gdpr-2016-679", "eu-nis2-directive-2022-2555", "us-cfaa-18usc1030",
-                                           "us-6usc650-cisa-agency-circia", "budapest-convention",
-                                           "japan-cybersecurity-basic-act-2014-ja",
-                                           "thailand-cybersecurity-act-2019-th",
-                                           "eu-cyber-resilience-act-2024-2847", "pakistan-peca-2016"])
+@pytest.mark.parametrize("instrument_id", [entry["id"] for entry in manifest()])
 def test_passages_rebuild_each_provision_and_respect_the_limit(instrument_id):
     inst = instrument(instrument_id)
     for prov in provisions(instrument_id):
@@ -125,14 +163,53 @@ def test_passages_rebuild_each_provision_and_respect_the_limit(instrument_id):
         assert [p.chunk for p in passages] == list(range(len(passages)))
         for p in passages:
             assert p.provision_id == p.unit_id or p.provision_id.startswith(p.unit_id + "/")
-            assert len(p.text) <= 1200 or not _has_inner_sentence_end(p.text), (p.provision_id, p.chunk)
+            assert p.group_id == p.unit_id or p.provision_id.startswith(p.group_id)
+            assert len(p.text) <= 1200, (p.provision_id, p.chunk)
 
 
-def _has_inner_sentence_end(text: str) -> bool:
-    """Whether a too long passage could have been cut: a word ending in "." "!" "?" ";" or ":" before a
-    capital letter, the word not being a short abbreviation ("No. R (85) 10", "Art. 5")."""
-    for m in re.finditer(r"(\S+)\s+(?=[A-Z(])", text):
-        word = m.group(1)
-        if word[-1] in ".!?;:" and not (word[-1] == "." and len(word) <= 4 and word[0].isalpha()):
-            return True
-    return False
+# --- US Code: subsections are the citable units ------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("instrument_id", "unit", "expected"),
+    [  # (provision id, group id) below the section, of each passage
+        ("us-cisa-2015-6usc1501", "s-1510", [("a", "a"), ("b", "b")]),  # 529 characters: one passage if it were EU law
+        ("us-fisma-44usc3551", "s-3559", [("a", "a"), ("b", "b")]),
+        ("us-6usc650-cisa-agency-circia", "s-681c", [("a", "a"), ("b", "b"), ("c", "c")]),
+        ("us-6usc650-cisa-agency-circia", "s-655", [("1", "1"), ("2", "2"), ("3", "3")]),  # no subsections: paragraphs
+        (CFAA, "s-1030", [("a/1", "a"), ("a/2", "a"), ("a/3", "a"), ("a/4", "a"), ("a/5", "a"), ("a/6", "a"),
+                          ("a/7", "a"), ("b", "b"), ("c/1", "c"), ("c/2", "c"), ("c/3", "c"), ("c/4/a/i", "c"),
+                          ("c/4/a/ii", "c"), ("c/4/b", "c"), ("c/4/c", "c"), ("c/4/d", "c"), ("c/4", "c"), ("d", "d"),
+                          ("e/1", "e"), ("e/2", "e"), ("e/3", "e"), ("e/4", "e"), ("e", "e"), ("e/11", "e"),
+                          ("e", "e"), ("f", "f"), ("g", "g"), ("h", "h"), ("i", "i"), ("j", "j")]),
+    ],
+)
+def test_us_code_sections_are_cut_and_grouped_at_their_subsections(instrument_id, unit, expected):
+    passages = to_passages([provision(instrument_id, unit)], instrument(instrument_id))
+    prefix = f"{instrument_id}/{unit}/"
+    assert [(p.provision_id.removeprefix(prefix), p.group_id.removeprefix(prefix)) for p in passages] == expected
+
+
+def test_a_us_code_passage_above_the_subsections_groups_under_its_section():
+    lead = words(70, "lead")  # too long to ride with (a)
+    passages = to_passages([made(((), lead), (("a",), words(10)), (("b",), words(10)))], US_CODE)
+    assert [(p.provision_id, p.group_id) for p in passages] == [
+        ("code/rule-6", "code/rule-6"), ("code/rule-6/a", "code/rule-6/a"), ("code/rule-6/b", "code/rule-6/b")]
+
+
+@pytest.mark.parametrize("instrument_id", ["budapest-convention", "gdpr-2016-679", "kenya-computer-misuse-cybercrimes-act-2018"])
+def test_other_instruments_group_passages_by_unit(instrument_id):
+    passages = to_passages(list(provisions(instrument_id)), instrument(instrument_id))
+    assert all(p.group_id == p.unit_id for p in passages)
+    assert any(p.provision_id != p.unit_id for p in passages)
+
+
+@pytest.mark.parametrize("kind", ["edge", "client"])
+def test_group_id_round_trips_through_the_stored_payload(kind, tmp_path):
+    passages = to_passages([provision(CFAA, "s-1030")], instrument(CFAA))
+    store = EdgeStore(tmp_path / "edge") if kind == "edge" else ClientStore(QdrantClient(":memory:"), "test")
+    with store:
+        store.upsert([StoredPoint(point_id(p.key), [1.0, float(n)], SparseEmbedding([1], [1.0]), payload(p, "sig"))
+                      for n, p in enumerate(passages)])
+        read = sorted((to_passage(data) for _, data in store.scroll({"group_id": [f"{CFAA}/s-1030/a"]})),
+                      key=lambda p: p.chunk)
+    assert read == [p for p in passages if p.group_id == f"{CFAA}/s-1030/a"] and len(read) == 7
