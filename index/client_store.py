@@ -31,6 +31,7 @@ from cyberlex.index.store import (
     StoredPoint,
     Where,
     conditions,
+    dense_sizes,
 )
 
 SCROLL_PAGE = 512
@@ -51,6 +52,7 @@ class ClientStore(Store):
         self.collection = collection
         self.location = f"{location or 'qdrant'} collection {collection!r}"
         self._exists = False
+        self._vectors: frozenset[str] = frozenset()
         self._ready()  # fails now, naming the server, if it does not answer
 
     @classmethod
@@ -60,9 +62,15 @@ class ClientStore(Store):
         client = QdrantClient(url=url, api_key=api_key, timeout=30, check_compatibility=False)
         return cls(client, collection, url)
 
+    @property
+    def vectors(self) -> frozenset[str]:
+        self._ready()
+        return self._vectors
+
     def upsert(self, points: Sequence[StoredPoint]) -> None:
         if not points:
             return
+        self.require(*{name for p in points for name in p.extra})
         if not self._ready():
             self._create(len(points[0].dense))
         with self._reachable():
@@ -81,13 +89,15 @@ class ClientStore(Store):
         where: Where | None = None,
         limit: int = 10,
         fusion: NativeFusion = NativeFusion(),
+        using: str = DENSE,
     ) -> list[Scored]:
         if not self._ready():
             return []
         filter_ = _filter(where)
         searches: list[tuple[Any, str, models.SearchParams | None]] = []
         if dense is not None:
-            searches.append((list(dense), DENSE, FILTERED_DENSE if filter_ is not None else DENSE_SEARCH))
+            self.require(using)
+            searches.append((list(dense), using, FILTERED_DENSE if filter_ is not None else DENSE_SEARCH))
         if sparse is not None:
             searches.append((_sparse(sparse), SPARSE, None))
         if not searches:
@@ -150,33 +160,39 @@ class ClientStore(Store):
             raise StoreUnavailable(f"the Qdrant server at {self.location} failed: {exc}") from exc
 
     def _ready(self) -> bool:
-        """Whether the collection exists; asked again until it does, since another process may create it."""
+        """Whether the collection exists, and then its named vectors; asked again until it does, since another
+        process may create it."""
         if not self._exists:
             with self._reachable():
                 self._exists = self.client.collection_exists(self.collection)
+                if self._exists:
+                    self._vectors = frozenset(self.client.get_collection(self.collection).config.params.vectors)
         return self._exists
 
     def _create(self, dim: int) -> None:
         indexes = [(f, models.PayloadSchemaType.KEYWORD) for f in KEYWORD_FIELDS]
         indexes += [(f, models.PayloadSchemaType.BOOL) for f in BOOL_FIELDS]
+        sizes = dense_sizes(dim)
         with self._reachable(), warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # local mode (":memory:") says it ignores payload indexes
             self.client.create_collection(
                 self.collection,
                 vectors_config={
-                    DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE, quantization_config=INT8)
+                    name: models.VectorParams(size=size, distance=models.Distance.COSINE, quantization_config=INT8)
+                    for name, size in sizes.items()
                 },
                 sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             )
             for field, schema in indexes:
                 self.client.create_payload_index(self.collection, field, schema, wait=True)
         self._exists = True
+        self._vectors = frozenset(sizes)
 
 
 def _point(point: StoredPoint) -> models.PointStruct:
-    return models.PointStruct(
-        id=point.id, vector={DENSE: list(point.dense), SPARSE: _sparse(point.sparse)}, payload=point.payload
-    )
+    vector = {DENSE: list(point.dense), SPARSE: _sparse(point.sparse)}
+    vector.update((name, list(v)) for name, v in point.extra.items())
+    return models.PointStruct(id=point.id, vector=vector, payload=point.payload)
 
 
 def _sparse(vector: SparseEmbedding) -> models.SparseVector:

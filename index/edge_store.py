@@ -7,6 +7,7 @@ write-ahead log (durable once ``update`` returns); ``close`` also optimizes and 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
@@ -33,6 +34,7 @@ from cyberlex.index.store import (
     StoredPoint,
     Where,
     conditions,
+    dense_sizes,
 )
 
 SCROLL_PAGE = 512
@@ -58,17 +60,25 @@ class EdgeStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = _acquire(self.path.parent / f"{self.path.name}.lock", self.path)
         self._written = False
+        self._vectors: frozenset[str] = frozenset()
         try:
-            self._shard = qe.EdgeShard.load(str(self.path)) if (self.path / "edge_config.json").exists() else None
+            config = self.path / "edge_config.json"
+            self._shard = qe.EdgeShard.load(str(self.path)) if config.exists() else None
             if self._shard:
+                self._vectors = frozenset(json.loads(config.read_text())["vectors"])
                 self._index_payload(set(self._shard.info().payload_schema))
         except BaseException:
             self._lock.release()
             raise
 
+    @property
+    def vectors(self) -> frozenset[str]:
+        return self._vectors
+
     def upsert(self, points: Sequence[StoredPoint]) -> None:
         if not points:
             return
+        self.require(*{name for p in points for name in p.extra})
         shard = self._shard or self._create(len(points[0].dense))
         shard.update(qe.UpdateOperation.upsert_points([_point(p) for p in points]))
         self._written = True
@@ -86,14 +96,16 @@ class EdgeStore(Store):
         where: Where | None = None,
         limit: int = 10,
         fusion: NativeFusion = NativeFusion(),
+        using: str = DENSE,
     ) -> list[Scored]:
         if self._shard is None:
             return []
         filter_ = _filter(where)
         searches: list[tuple[qe.Query, qe.SearchParams | None]] = []
         if dense is not None:
+            self.require(using)
             params = FILTERED_DENSE if filter_ is not None else DENSE_SEARCH
-            searches.append((qe.Query.Nearest(list(dense), using=DENSE), params))
+            searches.append((qe.Query.Nearest(list(dense), using=using), params))
         if sparse is not None:
             searches.append((qe.Query.Nearest(_sparse(sparse), using=SPARSE), None))
         if not searches:
@@ -145,7 +157,9 @@ class EdgeStore(Store):
             self._lock.release()
 
     def _create(self, dim: int) -> qe.EdgeShard:
-        self._shard = qe.EdgeShard.create(str(self.path), edge_config(dim))
+        config = edge_config(dim)
+        self._shard = qe.EdgeShard.create(str(self.path), config)
+        self._vectors = frozenset(config.vectors)
         self._index_payload(set())
         return self._shard
 
@@ -163,7 +177,8 @@ def edge_config(dim: int, **tuning: Any) -> qe.EdgeConfig:
     """The layout as Edge's shard config; ``tuning`` (HNSW, optimizer thresholds) is for tests that need a graph
     at a few thousand points."""
     return qe.EdgeConfig(
-        vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine, quantization_config=INT8)},
+        vectors={name: qe.EdgeVectorParams(size=size, distance=qe.Distance.Cosine, quantization_config=INT8)
+                 for name, size in dense_sizes(dim).items()},
         sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         **tuning,
     )
@@ -187,6 +202,7 @@ def _acquire(lock_path: Path, store_path: Path) -> FileLock:
 
 def _point(point: StoredPoint) -> qe.Point:
     vectors = {DENSE: list(point.dense), SPARSE: _sparse(point.sparse)}
+    vectors.update((name, list(vector)) for name, vector in point.extra.items())
     return qe.Point(id=point.id, vector=vectors, payload=point.payload)
 
 

