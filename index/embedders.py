@@ -1,9 +1,11 @@
 """Dense embeddings, cached on disk by model identity + text hash.
 
-The model runs on the backend ``Settings.embed_backend`` names (``index.onnx_backend``: sentence-transformers
-on torch, or ONNX Runtime). Re-ingesting unchanged text, or re-running the tests, never embeds again: the
-vectors come from a small sqlite file under ``Settings.cache_dir``. The model loads in ``warm_up()``, never
-at import, and once per process per model and backend (the indexer and the searcher of one process share it).
+``CachedEncoder`` is the cache-through part; ``DenseEncoder`` (MiniLM, every passage) and ``index.e5.E5Encoder``
+(multilingual e5, the passages of other languages) are its models. MiniLM runs on the backend
+``Settings.embed_backend`` names (``index.onnx_backend``: sentence-transformers on torch, or ONNX Runtime).
+Re-ingesting unchanged text, or re-running the tests, never embeds again: the vectors come from a small sqlite
+file under ``Settings.cache_dir``. A model loads in ``warm_up()``, never at import, and once per process per
+model and backend (the indexer and the searcher of one process share it).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import functools
 import hashlib
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from array import array
 from collections.abc import Sequence
 from dataclasses import replace
@@ -80,16 +83,63 @@ def _shared_encoder(settings: Settings) -> Encoder:
         return _shared[key]
 
 
-class DenseEncoder:
-    """Normalised (cosine) embeddings of passages and queries; ``model_calls`` counts texts the model
-    actually embedded, the rest came from the caches."""
+class CachedEncoder(ABC):
+    """Normalised (cosine) embeddings of passages and queries, through the disk cache under the model's identity;
+    ``model_calls`` counts texts the model actually embedded, the rest came from the caches. Subclasses load a
+    model in ``warm_up`` and say how it embeds passages and queries."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.model_calls = 0
         self._cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
-        self._model: Encoder | None = None
         self.embed_query = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(self._embed_query)
+
+    @abstractmethod
+    def warm_up(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def identity(self) -> str:
+        """The model (and its runtime), as the embedding cache and the index signature know it."""
+
+    @property
+    @abstractmethod
+    def dim(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Passage vectors for texts, in order; only texts missing from the disk cache go to the model."""
+        hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+        known = self._cache.get(self.identity, hashes)
+        missing = {h: t for h, t in zip(hashes, texts) if h not in known}
+        if missing:
+            self.model_calls += len(missing)
+            fresh = dict(zip(missing, self._encode(list(missing.values()))))
+            self._cache.put(self.identity, fresh)
+            known.update(fresh)
+        return [known[h] for h in hashes]
+
+    def close(self) -> None:
+        self._cache.close()
+
+    def _embed_query(self, text: str) -> tuple[float, ...]:
+        self.model_calls += 1
+        return tuple(self._encode_query(text))
+
+    @abstractmethod
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        """Passage vectors, normalised."""
+
+    @abstractmethod
+    def _encode_query(self, text: str) -> list[float]:
+        """A query's vector, normalised."""
+
+
+class DenseEncoder(CachedEncoder):
+    """MiniLM (or ``Settings.model``) on ``Settings.embed_backend``: the dense leg every passage has."""
+
+    def __init__(self, settings: Settings):
+        super().__init__(settings)
+        self._model: Encoder | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DenseEncoder:
@@ -102,39 +152,23 @@ class DenseEncoder:
 
     @property
     def identity(self) -> str:
-        """The model and backend, as the embedding cache and the index signature know them."""
         return self._loaded().model_id
 
     @property
     def dim(self) -> int:
         return self._loaded().get_sentence_embedding_dimension()
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        """Vectors for texts, in order; only texts missing from the disk cache go to the model."""
-        hashes = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
-        known = self._cache.get(self.identity, hashes)
-        missing = {h: t for h, t in zip(hashes, texts) if h not in known}
-        if missing:
-            fresh = dict(zip(missing, self._encode(list(missing.values()))))
-            self._cache.put(self.identity, fresh)
-            known.update(fresh)
-        return [known[h] for h in hashes]
-
-    def close(self) -> None:
-        self._cache.close()
-
     def _loaded(self) -> Encoder:
         self.warm_up()
         assert self._model is not None
         return self._model
 
-    def _embed_query(self, text: str) -> tuple[float, ...]:
-        return tuple(self._encode([text])[0])
-
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        self.model_calls += len(texts)
         vectors = self._loaded().encode(texts, batch_size=self.settings.embed_batch_size, normalize_embeddings=True)
         return vectors.astype(np.float32).tolist()
+
+    def _encode_query(self, text: str) -> list[float]:
+        return self._encode([text])[0]
 
 
 @component
@@ -155,10 +189,10 @@ class PassageEmbedder:
 
 @component
 class QueryEmbedder:
-    """The query's embedding as an ``array``: a pipeline deep-copies a list element by element, which cost
-    milliseconds per query for 384 floats; an array it copies at once."""
+    """The query's embedding (by MiniLM, or by e5 given an ``E5Encoder``) as an ``array``: a pipeline deep-copies a
+    list element by element, which cost milliseconds per query for 384 floats; an array it copies at once."""
 
-    def __init__(self, encoder: DenseEncoder):
+    def __init__(self, encoder: CachedEncoder):
         self.encoder = encoder
 
     def warm_up(self) -> None:

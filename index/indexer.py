@@ -10,6 +10,9 @@ at any moment leaves the instrument as it was or as it is now, never half-writte
 before the kill is kept by the embedding cache (sqlite, written in transactions), so the next run
 finishes quickly and converges to the same points. Points the new version no longer produces are deleted
 in a second operation right after: only a kill between the two leaves them, and the next run removes them.
+
+The passages of the e5 leg's languages (``index.e5``) also get an e5 vector; their content hash names the e5
+model too, so enabling it, or changing its model or languages, rewrites exactly those points.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from haystack import Document, Pipeline, component
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.corpus.model import Passage
 from cyberlex.index.documents import HASH_FIELD, point_id, to_document
+from cyberlex.index.e5 import E5PassageEmbedder
 from cyberlex.index.embedders import DenseEncoder, PassageEmbedder
 from cyberlex.settings import Settings
 from cyberlex.index.sparse import Bm25Params, SparseEncoder
-from cyberlex.index.store import Store, StoredPoint
+from cyberlex.index.store import E5, Store, StoredPoint
 
 @dataclass(frozen=True)
 class IndexReport:
@@ -47,29 +51,53 @@ class StoreWriter:
         self.store = store
 
     @component.output_types(written=int, removed=int)
-    def run(self, documents: list[Document], stale: list[str]) -> dict[str, int]:
-        self.store.upsert([StoredPoint(d.id, d.embedding, d.sparse_embedding, d.meta) for d in documents])
+    def run(
+        self, documents: list[Document], stale: list[str], e5_vectors: dict[str, list[float]] | None = None
+    ) -> dict[str, int]:
+        e5 = e5_vectors or {}
+        self.store.upsert([
+            StoredPoint(d.id, d.embedding, d.sparse_embedding, d.meta, {E5: e5[d.id]} if d.id in e5 else {})
+            for d in documents
+        ])
         self.store.delete(stale)
         return {"written": len(documents), "removed": len(stale)}
 
 
-def build_indexing_pipeline(store: Store, encoder: DenseEncoder, bm25: Bm25Params) -> Pipeline:
-    """passage documents → dense embeddings → BM25 sparse vectors → store."""
+def build_indexing_pipeline(
+    store: Store, encoder: DenseEncoder, bm25: Bm25Params, e5: E5PassageEmbedder | None = None
+) -> Pipeline:
+    """passage documents → dense embeddings → BM25 sparse vectors → [e5 vectors of some] → store."""
     pipeline = Pipeline()
     pipeline.add_component("embedder", PassageEmbedder(encoder))
     pipeline.add_component("sparse", SparseEncoder(bm25))
     pipeline.add_component("writer", StoreWriter(store))
     pipeline.connect("embedder.documents", "sparse.documents")
     pipeline.connect("sparse.documents", "writer.documents")
+    if e5 is not None:
+        pipeline.add_component("e5", e5)
+        pipeline.connect("sparse.documents", "e5.documents")
+        pipeline.connect("e5.vectors", "writer.e5_vectors")
     return pipeline
 
 
 class Indexer:
-    def __init__(self, settings: Settings, store: Store, embedder: DenseEncoder | None = None):
+    """``e5`` defaults to what ``Settings.e5_languages`` asks for; a store built before the e5 vector existed is
+    refused at once, with how to rebuild it, rather than at its first passage in another language."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        embedder: DenseEncoder | None = None,
+        e5: E5PassageEmbedder | None = None,
+    ):
         self.store = store
         self.encoder = embedder if embedder is not None else DenseEncoder(settings)
         self.bm25 = Bm25Params(settings.bm25_k1, settings.bm25_b, settings.bm25_avg_len)
-        self.pipeline = build_indexing_pipeline(store, self.encoder, self.bm25)
+        self.e5 = e5 if e5 is not None else E5PassageEmbedder.from_settings(settings)
+        if self.e5 is not None:
+            store.require(E5)
+        self.pipeline = build_indexing_pipeline(store, self.encoder, self.bm25, self.e5)
 
     @property
     def signature(self) -> str:
@@ -95,11 +123,19 @@ class Indexer:
         changed = [d for iid, passages in instruments.items() for d in
                    self._changed(passages, self.store.hashes_of(iid))]
         self.pipeline.get_component("embedder").run(documents=changed)  # the texts index() will embed, by construction
+        if self.e5 is not None:
+            self.e5.run(documents=changed)
 
     def _changed(self, passages: Sequence[Passage], stored: Mapping[str, str]) -> list[Document]:
         """The passages' documents whose point the store lacks or holds with another content hash."""
-        documents = (to_document(p, self.signature) for p in passages)
+        documents = (to_document(p, self._signature(p)) for p in passages)
         return [d for d in documents if stored.get(d.id) != d.meta[HASH_FIELD]]
+
+    def _signature(self, passage: Passage) -> str:
+        """The passage's vectors: ``signature``, and the e5 model's if the passage gets an e5 vector."""
+        if self.e5 is not None and self.e5.covers(passage.metadata.get("language")):
+            return f"{self.signature}|{self.e5.encoder.identity}"
+        return self.signature
 
 
 def _check(instrument_id: str, passages: Sequence[Passage]) -> None:

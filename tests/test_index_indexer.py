@@ -8,14 +8,17 @@ from dataclasses import replace
 import pytest
 from qdrant_client import QdrantClient
 
-from cyberlex.corpus.errors import InvalidInput
+from cyberlex.corpus.errors import InvalidInput, StoreUnavailable
 from cyberlex.corpus.model import Passage
 from cyberlex.index.client_store import ClientStore
 from cyberlex.index.documents import point_id
+from cyberlex.index.e5 import E5Encoder, E5PassageEmbedder
 from cyberlex.index.edge_store import EdgeStore
 from cyberlex.index.embedders import DenseEncoder, EmbeddingCache, embedding_text
 from cyberlex.index.indexer import IndexReport, Indexer
+from cyberlex.index.store import E5, E5_DIM
 from cyberlex.settings import Settings
+from test_store import store_without_e5
 
 FACTS = dict(jurisdiction="Kenya", kind="national-law", language="en", status="in-force", binding=True)
 
@@ -37,6 +40,20 @@ SECTIONS = [
     section(16, "The penalty is a fine or imprisonment or both.", chunk=1),
 ]
 INSTRUMENT = SECTIONS[0].instrument_id
+
+
+def article(n: int, text: str) -> Passage:
+    unit = f"japan-unauthorized-computer-access-act-1999-ja/art-{n}"
+    return Passage(
+        provision_id=unit, unit_id=unit, chunk=0, instrument_id="japan-unauthorized-computer-access-act-1999-ja",
+        label=f"第{n}条", heading="", path=(), citation=f"Act (Japan), art. {n}", text=text, start=100 * n,
+        end=100 * n + len(text), metadata=dict(FACTS, jurisdiction="Japan", language="ja"),
+    )
+
+
+ARTICLES = [article(3, "何人も、不正アクセス行為をしてはならない。"),
+            article(11, "第三条の規定に違反した者は、三年以下の拘禁刑又は百万円以下の罰金に処する。")]
+JAPANESE = ARTICLES[0].instrument_id
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +208,60 @@ def test_the_cache_keeps_models_apart(tmp_path):
     assert cache.get("model-a", ["h1", "h2"]) == {"h1": [0.5, 0.25]}
     assert cache.get("model-b", ["h1"]) == {}
     cache.close()
+
+
+def e5_units(store) -> set[str]:
+    """The units whose points have an e5 vector: an e5 search returns every such point, and only those."""
+    probe = [1.0] + [0.0] * (E5_DIM - 1)
+    return {p["unit_id"] for p, _ in store.query(dense=probe, using=E5, limit=100)}
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected"),
+    [
+        (None, {p.unit_id for p in ARTICLES}),  # the default: every language but English
+        (["ja"], {p.unit_id for p in ARTICLES}),
+        (["th"], set()),
+        (["en", "ja"], {p.unit_id for p in ARTICLES + SECTIONS}),
+    ],
+)
+def test_the_e5_languages_decide_which_passages_get_an_e5_vector(settings, store, encoder, languages, expected):
+    indexer = Indexer(settings.model_copy(update={"e5_languages": languages}), store, encoder)
+    indexer.index(INSTRUMENT, SECTIONS)
+    indexer.index(JAPANESE, ARTICLES)
+    assert e5_units(store) == expected
+
+
+def test_turning_e5_on_rewrites_only_the_passages_it_covers(settings, store, encoder):
+    without = Indexer(settings.model_copy(update={"e5_languages": []}), store, encoder)
+    without.index(INSTRUMENT, SECTIONS)
+    without.index(JAPANESE, ARTICLES)
+    assert e5_units(store) == set()
+    indexer = Indexer(settings, store, encoder)
+    assert indexer.index(INSTRUMENT, SECTIONS) == IndexReport(added=0, updated=0, unchanged=4, removed=0)
+    assert indexer.index(JAPANESE, ARTICLES) == IndexReport(added=0, updated=2, unchanged=0, removed=0)
+    assert e5_units(store) == {p.unit_id for p in ARTICLES}
+
+
+def test_no_e5_languages_means_no_e5_model_in_the_pipeline(settings, store, encoder):
+    indexer = Indexer(settings.model_copy(update={"e5_languages": []}), store, encoder)
+    assert indexer.e5 is None
+    assert "e5" not in indexer.pipeline.graph.nodes
+
+
+def test_embedding_ahead_embeds_the_e5_vectors_too(settings, store, encoder, tmp_path):
+    fresh = E5Encoder(Settings(data_dir=tmp_path / "fresh"))
+    indexer = Indexer(settings, store, encoder, E5PassageEmbedder(fresh))
+    indexer.embed_ahead({INSTRUMENT: SECTIONS, JAPANESE: ARTICLES})
+    assert fresh.model_calls == 2
+    assert indexer.index(JAPANESE, ARTICLES).added == 2
+    assert fresh.model_calls == 2
+    fresh.close()
+
+
+@pytest.mark.parametrize("kind", ["edge", "client"])
+def test_an_indexer_refuses_a_store_built_before_the_e5_vector_unless_e5_is_off(settings, encoder, kind, tmp_path):
+    with store_without_e5(kind, tmp_path) as old:
+        with pytest.raises(StoreUnavailable, match=r"has no 'e5' vector .*delete it and run `cyberlex ingest` again"):
+            Indexer(settings, old, encoder)
+        assert Indexer(settings.model_copy(update={"e5_languages": []}), old, encoder).e5 is None
