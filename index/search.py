@@ -74,13 +74,14 @@ class SearchResult:
 
 @component
 class ProvisionGrouper:
-    """One result per provision unit, its best passage, the cited provision first."""
+    """One result per citable unit (an article, a section; a US Code subsection), its best passage, the cited
+    provision first."""
 
     @component.output_types(documents=list[Document], via=list[str])
     def run(self, documents: list[Document], cited: list[Document], k: int, mode: str) -> dict[str, list[Any]]:
         best: dict[str, tuple[Document, str]] = {}
         for doc, via in [*((d, "citation") for d in cited), *((d, mode) for d in documents)]:
-            best.setdefault(doc.meta["unit_id"], (doc, via))
+            best.setdefault(doc.meta.get("group_id") or doc.meta["unit_id"], (doc, via))
         chosen = list(best.values())[:k]
         return {"documents": [d for d, _ in chosen], "via": [v for _, v in chosen]}
 
