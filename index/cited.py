@@ -1,4 +1,10 @@
-"""The provision a query cites, looked up before any retrieval so that it comes back first."""
+"""The provision a query cites, looked up before any retrieval so that it comes back first.
+
+A typed citation is the user's exact request: it goes to the instrument it names whatever the search filters say
+(the output names the filters it set aside), and to the deepest level of the pinpoint the text has. It never
+falls back silently: a pinpoint below what the text prints comes back at the level found with a notice saying
+what is missing, and a unit the instrument does not have gives no document, only a notice.
+"""
 
 from __future__ import annotations
 
@@ -9,36 +15,47 @@ from haystack import Document, component
 
 from cyberlex.corpus.catalog import Catalog
 from cyberlex.corpus.citations import parse_citation
-from cyberlex.corpus.model import Passage
+from cyberlex.corpus.errors import UnknownProvision
+from cyberlex.corpus.model import Passage, ProvisionId
 from cyberlex.index.documents import payload, scored_document
-from cyberlex.index.provisions import ProvisionReader, unit_id_of
-from cyberlex.index.store import Where
+from cyberlex.index.provisions import ProvisionReader, absent
 
 CITATION_SCORE = 1.0  # a typed citation outranks any retrieval score
 
 
 @component
 class CitationLookup:
-    """The provision a query cites ("Art. 29(3) Budapest", "18 U.S.C. 1030(a)(2)"), if the index holds it."""
+    """The provision a query cites ("Art. 29(3) Budapest", "18 U.S.C. 1030(a)(2)"), if the index holds it.
+
+    Outputs: ``documents`` (the cited provision, or none), ``cited`` (the provision id the query cites, "" when
+    it cites none), ``notice`` (what the text lacks of it, "" when found exactly), ``set_aside`` (the filter
+    fields that would have hidden it). The document's meta carries ``cited``, ``cited_level`` (the id found)
+    and ``notice`` as well."""
 
     def __init__(self, reader: ProvisionReader, catalog: Catalog, known_units: Callable[[str], bool]):
         self.reader = reader
         self.catalog = catalog
         self.known_units = known_units
 
-    @component.output_types(documents=list[Document])
-    def run(self, text: str, where: dict[str, list[Any]]) -> dict[str, list[Document]]:
+    @component.output_types(documents=list[Document], cited=str, notice=str, set_aside=list[str])
+    def run(self, text: str, where: dict[str, list[Any]]) -> dict[str, Any]:
         citation = parse_citation(text, self.catalog, known_units=self.known_units)
-        passage = self.reader.passage(citation.provision_id) if citation else None
-        if passage is None and citation and citation.sub:
-            passage = self.reader.passage(unit_id_of(citation.provision_id))
-        if passage is None or not _matches(passage, where):
-            return {"documents": []}
-        return {"documents": [scored_document(payload(passage, signature=""), CITATION_SCORE)]}
+        if citation is None:
+            return {"documents": [], "cited": "", "notice": "", "set_aside": []}
+        cited = citation.provision_id
+        try:
+            found = self.reader.deepest(cited)
+        except UnknownProvision as missing:
+            return {"documents": [], "cited": cited, "notice": f"{citation.text}: {missing.hint}", "set_aside": []}
+        exact = found.provision_id == cited
+        notice = "" if exact else f"{citation.text}: {absent(ProvisionId.parse(cited), found.provision_id)}"
+        passage = found.as_passage()
+        meta = {**payload(passage, signature=""), "cited": cited, "cited_level": found.provision_id, "notice": notice}
+        return {"documents": [scored_document(meta, CITATION_SCORE)], "cited": cited, "notice": notice,
+                "set_aside": [field for field, allowed in where.items() if not _meets(passage, field, allowed)]}
 
 
-def _matches(passage: Passage, where: Where) -> bool:
-    """Whether the passage meets the filters; a list field (force, addressees) meets one by any of its values."""
-    values = {"instrument_id": passage.instrument_id, **passage.metadata}
-    held = {field: value if isinstance(value, list) else [value] for field, value in values.items()}
-    return all(any(v in allowed for v in held.get(field, [None])) for field, allowed in where.items())
+def _meets(passage: Passage, field: str, allowed: list[Any]) -> bool:
+    """Whether the passage meets one filter; a list field (force, addressees) meets it by any of its values."""
+    value = passage.instrument_id if field == "instrument_id" else passage.metadata.get(field)
+    return any(v in allowed for v in (value if isinstance(value, list) else [value]))

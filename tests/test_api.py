@@ -196,6 +196,40 @@ def test_an_unknown_provision_is_404_naming_it(client: TestClient, provision_id:
     assert provision_id in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("provision_id", "says"),
+    [
+        (f"{BUDAPEST}/art-29/3/3/3", f"{BUDAPEST}/art-29/3 exists; it has no (3)(3)"),
+        (f"{GDPR}/art-100", f"GDPR has no Art. 100; its last article is Art. 33 ({GDPR}/art-33)"),
+        (f"{BUDAPEST}/art-31", f"Budapest Convention has no Art. 31; its last article is Art. 30 ({BUDAPEST}/art-30)"),
+    ],
+)
+def test_a_provision_the_text_lacks_is_404_naming_what_exists(client: TestClient, provision_id: str, says: str) -> None:
+    response = client.get(f"/provisions/{provision_id}")
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"no provision {provision_id!r} in the index: {says}"
+
+
+@pytest.mark.parametrize("provision_id", [f"{BUDAPEST}/art-29/", f"{BUDAPEST}/art-29//3", f"{BUDAPEST}/chapter-3"])
+def test_a_malformed_provision_id_is_422_naming_it_and_the_grammar(client: TestClient, provision_id: str) -> None:
+    response = client.get(f"/provisions/{provision_id}")
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"{provision_id!r} is not a provision id")
+    assert "INSTRUMENT_ID" in response.json()["detail"]
+
+
+def test_a_typed_pinpoint_below_the_text_is_answered_at_the_level_it_has(client: TestClient) -> None:
+    first = results(client, q="Budapest art. 29(3)(3)(3)")[0]
+    assert (first["provision_id"], first["via"]) == (f"{BUDAPEST}/art-29/3", "citation")
+    assert first["citation"] == "Convention on Cybercrime (ETS No. 185), art. 29(3)"
+
+
+def test_a_typed_citation_comes_first_whatever_the_filters(client: TestClient) -> None:
+    found = results(client, q="Art. 33(1) GDPR", jurisdiction="Council of Europe")
+    assert (found[0]["instrument_id"], found[0]["via"]) == (GDPR, "citation")
+    assert {r["instrument_id"] for r in found[1:]} <= {BUDAPEST}
+
+
 # ---- instruments -------------------------------------------------------------------------
 
 def test_instruments_lists_the_catalogue_with_indexed_counts(client: TestClient, catalog: Catalog) -> None:
