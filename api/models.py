@@ -121,7 +121,10 @@ class UnderstoodOut(BaseModel):
 class SearchOut(BaseModel):
     query: str
     understood: UnderstoodOut
-    notice: str = Field("", description="why there are no results, or that some match only weakly")
+    notice: str = Field("", description="what a typed citation found of what it asked (\"GDPR has no Art. 100\"), "
+                        "why there are no results, or that some match only weakly")
+    cited: str = Field("", description="the provision id a typed citation asks for, found or not")
+    set_aside: list[str] = Field([], description="filters a typed citation ignored to open the instrument it names")
     results: list[ResultOut]
 
 

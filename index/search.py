@@ -69,7 +69,9 @@ class Hit:
 class SearchResult:
     hits: list[Hit]
     understood: Understanding  # what the question was read to name and ask (intent "citation" when one was found)
-    notice: str = ""  # why there are no results, or that some are weak
+    notice: str = ""  # what a typed citation found of what it asked, why there are no results, or that some are weak
+    cited: str = ""  # the provision id a typed citation asks for (found or not)
+    set_aside: tuple[str, ...] = ()  # filter fields a typed citation ignored to open the instrument it names
 
 
 @component
@@ -174,12 +176,13 @@ class Searcher:
             {"text": query, "enabled": understand, "where": where, "top_k": candidates, "k": k, "mode": mode},
             include_outputs_from={"understanding"},
         )
-        judged, understood = result["judge"], result["understanding"]["understanding"]
+        judged, understood, cited = result["judge"], result["understanding"]["understanding"], result["citation"]
         hits = [Hit(to_passage(d.meta), d.score or 0.0, via, weak)
                 for d, via, weak in zip(judged["documents"], judged["via"], judged["weak"])]
-        if hits and hits[0].via == "citation":
+        if cited["cited"]:
             understood = replace(understood, intent="citation")
-        return SearchResult(hits, understood, judged["notice"])
+        notice = " ".join(n for n in (cited["notice"], judged["notice"]) if n)
+        return SearchResult(hits, understood, notice, cited["cited"], tuple(cited["set_aside"]))
 
     def provision(self, provision_id: str) -> ProvisionView:
         """A unit or a sub-provision (".../art-29/3" gives paragraph 3's text), with its neighbours."""

@@ -347,3 +347,12 @@ def test_search_says_what_it_understood_and_can_be_told_not_to(client: TestClien
 def test_nonsense_gets_an_empty_result_list_with_a_notice(client: TestClient) -> None:
     body = client.get("/search", params={"q": "zzzzqqqq"}).json()
     assert body["results"] == [] and "Nothing in the corpus matches" in body["notice"]
+
+
+def test_a_typed_citation_says_what_it_set_aside_and_what_the_text_lacks(client: TestClient) -> None:
+    body = client.get("/search", params={"q": "GDPR art. 33", "jurisdiction": "Council of Europe"}).json()
+    assert body["cited"] == f"{GDPR}/art-33" and body["set_aside"] == ["jurisdiction"]
+    assert body["understood"]["intent"] == "citation"
+    missing = client.get("/search", params={"q": "GDPR art 100"}).json()
+    assert missing["cited"] == f"{GDPR}/art-100" and "has no Art. 100" in missing["notice"]
+    assert all(r["instrument_id"] == GDPR or r["via"] != "citation" for r in missing["results"])

@@ -173,3 +173,9 @@ def test_nonsense_gets_no_results_and_the_reason(page: Page) -> None:
     page.goto("/?q=zzzzqqqq")
     expect(page.locator(".empty")).to_contain_text("No provision matches")
     expect(page.locator(".notice")).to_contain_text("Nothing in the corpus matches this query")
+
+
+def test_a_typed_citation_says_which_filters_it_set_aside(page: Page) -> None:
+    page.goto("/?q=GDPR+art.+33&jurisdiction=Council+of+Europe")
+    expect(page.locator(".cited .notice")).to_contain_text("these filters were set aside for it: jurisdiction")
+    expect(page.locator(".cited")).to_contain_text("Regulation (EU) 2016/679")

@@ -88,4 +88,4 @@ def search(
     )
     found = searcher.query(query, k=k, filters=filters, mode=mode, understand=understand)
     return SearchOut(query=query, understood=UnderstoodOut.of(found.understood), notice=found.notice,
-                     results=[ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in found.hits])
+                     cited=found.cited, set_aside=list(found.set_aside), results=[ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in found.hits])

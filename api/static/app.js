@@ -563,7 +563,7 @@ async function runSearch(params) {
   const [first, ...rest] = body.results;
   const cited = first.via === "citation";
   const count = body.results.length;
-  const filtered = active.length ? ` with ${active.join(", ")}` : "";
+  const filtered = active.length && !body.set_aside.length ? ` with ${active.join(", ")}` : "";
   setStatus(cited
     ? `The provision you cited, ${first.citation}, and ${rest.length} other passage${rest.length === 1 ? "" : "s"}${filtered}.`
     : `${count} result${count === 1 ? "" : "s"} for “${q}”${filtered}.`);
@@ -575,7 +575,8 @@ async function runSearch(params) {
     return;
   }
   const panel = el("section", { class: "cited", "aria-label": "The provision you cited" }, el("p", { class: "kicker" }, "The provision you cited"));
-  show(title, panel, rest.length > 0 && el("h2", { class: "section-title" }, "Other passages"), rest.length > 0 && list(rest));
+  if (body.set_aside.length) panel.append(el("p", { class: "notice" }, `Your citation names its instrument, so these filters were set aside for it: ${body.set_aside.join(", ")}.`));
+  show(title, understood, notice, panel, rest.length > 0 && el("h2", { class: "section-title" }, "Other passages"), rest.length > 0 && list(rest));
   try {
     const view = await api(`/provisions/${encodedId(first.provision_id)}`);
     if (ticket !== latest) return;
