@@ -23,7 +23,7 @@ from haystack.dataclasses import SparseEmbedding
 from cyberlex.corpus.model import Passage
 from cyberlex.index.documents import to_passage
 
-TOKENIZER_VERSION = "1"  # bump when tokens change: it is part of the index signature, so passages re-encode
+TOKENIZER_VERSION = "2"  # bump when tokens change: it is part of the index signature, so passages re-encode
 
 ENGLISH_STOP_WORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
@@ -31,8 +31,8 @@ ENGLISH_STOP_WORDS = frozenset(
     having he her here hers herself him himself his how i if in into is it its itself just may me might more most
     my myself neither no nor not of off on once only or other our ours ourselves out over own same she should so
     some such than that the their theirs them themselves then there these they this those through to too under
-    until up upon very was we were what when where whether which while who whom whose why will with would you
-    your yours yourself yourselves""".split()
+    until up upon very was we were what when where whether which while whilst who whom whose why will with would
+    you your yours yourself yourselves""".split()
 )
 ARABIC_STOP_WORDS = frozenset(  # as they are after normalize(): alef forms unified
     """في من على الى عن ان او ما لا كل بين التي الذي الذين هذا هذه ذلك تلك مع وفق قد""".split()
@@ -40,6 +40,35 @@ ARABIC_STOP_WORDS = frozenset(  # as they are after normalize(): alef forms unif
 # Abbreviations legal texts print and users type, mapped to the word they stand for.
 ABBREVIATIONS = {"art": "article", "arts": "article", "sec": "section", "secs": "section", "para": "paragraph",
                  "paras": "paragraph", "ch": "chapter", "chap": "chapter", "subs": "subsection"}
+
+# Spelling variants are rewritten to one form before stemming, so that British and American texts and queries
+# share their terms. Which form is kept does not matter, only that documents and queries agree: -ize becomes
+# -ise (the direction that merges nothing else: "advise", "revise", "supervise" have no -ize twin), -yze -yse,
+# British -our -or (after the letters that end the roots of colour, honour, behaviour, odour...; "hour", "four",
+# "tour", "contour" are left), defense/offense/pretense -ce (not "defensive", "offensive"), licence -se (with
+# "licensing"), counsellor counselor. Snowball itself merges labelled/labeled and travelling/traveling.
+_SPELLING = (
+    (re.compile(r"(?<=[a-z]{3})iz(?=(?:e|es|ed|ing|ation|ations|ational|er|ers|able)$)"), "is"),
+    (re.compile(r"(?<=[a-z]{2})yz(?=(?:e|es|ed|ing|er|ers)$)"), "ys"),
+    (re.compile(r"^(?![a-z]*(?:contour|detour|devour|paramour|troubadour|velour|tambour|pompadour)|(?:am|sc|fl)our)"
+                r"([a-z]+[bcdgilmnpv])our(?=(?:|s|ed|ing|able|ably|ite|ites|ful|fully|less|er|ers|al|ally|hood"
+                r"|hoods|ism|ist|ists|ly)$)"), r"\1or"),
+    (re.compile(r"(defen|offen|preten)se(?=s?$)"), r"\1ce"),
+    (re.compile(r"licenc(?=e)"), "licens"),
+    (re.compile(r"^([a-z]*[aeiou][^aeiou]+[aeiou])llor(?=s?$)"), r"\1lor"),
+)
+# Variants no rule covers, as stems: what Snowball makes of the British form → of the American one.
+STEM_VARIANTS = {"programm": "program", "judgement": "judgment", "acknowledgement": "acknowledgment",
+                 "catalogu": "catalog", "dialogu": "dialog", "analogu": "analog", "centr": "center", "metr": "meter",
+                 "litr": "liter", "fibr": "fiber", "theatr": "theater", "manoeuvr": "maneuv", "sceptic": "skeptic",
+                 "practis": "practic", "enquir": "inquir", "enquiri": "inquiri", "grey": "gray", "gaol": "jail"}
+# Prefixes written glued, hyphenated or apart (cyberattack, cyber-attack, cyber attack; selfdefense): a glued
+# word also yields its parts, as a hyphenated one does, so every spelling shares the parts' terms. A query's
+# glued compound weighs its parts less than its own words: "cybersecurity" asks for cybersecurity, and the
+# generic "security" at full weight would pull in every security provision.
+COMPOUND_PREFIXES = ("cyber", "self")
+COMPOUND_PART_WEIGHT = 0.3
+_MIN_COMPOUND_REST = 4  # "selfish" is not self + ish
 
 _THAI = r"\u0e00-\u0e7f"
 _JAPANESE = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f\u3005\u3006"
@@ -52,6 +81,7 @@ _LATIN_TOKEN = re.compile(
 _BRACKETED = re.compile(r"\(([0-9a-z]+)\)")
 _LEADING_NUMBER = re.compile(r"^(\d+)[a-z]+$")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_HYPHENS = {"\u2010": "-", "\u2011": "-", "\u00ad": ""}  # Unicode hyphens join words as "-" does; a soft one vanishes
 _ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff]")
 _ARABIC_DIACRITICS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # tashkeel, tatweel
 _ARABIC_FOLD = str.maketrans(
@@ -85,6 +115,8 @@ def normalize(text: str) -> str:
 
 @lru_cache(maxsize=None)
 def _fold(ch: str) -> str:
+    if ch in _HYPHENS:
+        return _HYPHENS[ch]
     if ch.isdigit() and (digit := unicodedata.digit(ch, None)) is not None:
         return str(digit)
     if "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff":
@@ -92,8 +124,9 @@ def _fold(ch: str) -> str:
     return ch
 
 
-def tokenize(text: str) -> list[str]:
-    """Searchable terms of a text, in order; the same function serves documents and queries."""
+def tokenize(text: str, compound_parts: bool = True) -> list[str]:
+    """Searchable terms of a text, in order; the same function serves documents and queries. Without
+    ``compound_parts``, a glued compound ("cybersecurity") yields itself alone, not also its parts."""
     tokens: list[str] = []
     for run in _SCRIPT_RUN.finditer(normalize(text)):
         if run["thai"]:
@@ -101,7 +134,7 @@ def tokenize(text: str) -> list[str]:
         elif run["ja"]:
             tokens += _japanese_tokens(run["ja"])
         else:
-            tokens += _latin_arabic_tokens(run["other"])
+            tokens += _latin_arabic_tokens(run["other"], compound_parts)
     return tokens
 
 
@@ -121,8 +154,17 @@ def encode_document(text: str, params: Bm25Params) -> SparseEmbedding:
     return _sparse(weights)
 
 
-def encode_query(text: str) -> SparseEmbedding:
-    return _sparse({term_id(token): 1.0 for token in tokenize(text)})
+def query_terms(text: str) -> dict[str, float]:
+    """A query's terms and their weights: 1 for each unique one, ``COMPOUND_PART_WEIGHT`` for the parts of
+    a glued compound (not for those of one typed with a hyphen or apart: the user wrote them)."""
+    return {t: COMPOUND_PART_WEIGHT for t in tokenize(text)} | {t: 1.0 for t in tokenize(text, compound_parts=False)}
+
+
+def encode_query(text: str, expansions: dict[str, float] | None = None) -> SparseEmbedding:
+    """``query_terms`` as a vector; ``expansions`` (token → weight, from ``index.thesaurus``) add terms the
+    query lacks."""
+    terms = (expansions or {}) | query_terms(text)
+    return _sparse({term_id(token): weight for token, weight in terms.items()})
 
 
 def sparse_text(passage: Passage) -> str:
@@ -147,9 +189,11 @@ class SparseEncoder:
 
 @component
 class SparseQueryEncoder:
+    """The query's sparse vector; ``expansions`` come from ``thesaurus.QueryExpander`` when it is wired in."""
+
     @component.output_types(sparse_embedding=SparseEmbedding)
-    def run(self, text: str) -> dict[str, SparseEmbedding]:
-        return {"sparse_embedding": encode_query(text)}
+    def run(self, text: str, expansions: dict[str, float] | None = None) -> dict[str, SparseEmbedding]:
+        return {"sparse_embedding": encode_query(text, expansions)}
 
 
 def _sparse(weights: dict[int, float]) -> SparseEmbedding:
@@ -157,7 +201,7 @@ def _sparse(weights: dict[int, float]) -> SparseEmbedding:
     return SparseEmbedding(indices=indices, values=[weights[i] for i in indices])
 
 
-def _latin_arabic_tokens(text: str) -> list[str]:
+def _latin_arabic_tokens(text: str, compound_parts: bool) -> list[str]:
     tokens: list[str] = []
     for match in _LATIN_TOKEN.finditer(text):
         if match["numbered"]:
@@ -169,10 +213,10 @@ def _latin_arabic_tokens(text: str) -> list[str]:
         else:
             word = match["word"]
             parts = word.split("-")
-            if len(parts) > 1:
-                tokens += _word(word.replace("-", ""))
-            for part in parts:
-                tokens += _word(part)
+            if len(parts) == 1:
+                tokens += _word(word, compound_parts)
+            else:  # the compound and its parts, each term once: self-defence → selfdef, self, defenc
+                tokens += dict.fromkeys([*_word("".join(parts)), *(t for part in parts for t in _word(part))])
     return tokens
 
 
@@ -189,7 +233,7 @@ def _numbered(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)  # a corpus repeats its words: each is looked at once
-def _word(word: str) -> tuple[str, ...]:
+def _word(word: str, compound_parts: bool = True) -> tuple[str, ...]:
     if word.isdigit():
         return (word,)
     if m := _LEADING_NUMBER.match(word):  # "46a", "2a": the numbered unit and its number
@@ -199,12 +243,20 @@ def _word(word: str) -> tuple[str, ...]:
     word = ABBREVIATIONS.get(word, word)
     if len(word) < 2 or word in ENGLISH_STOP_WORDS:
         return ()
+    for prefix in COMPOUND_PREFIXES if compound_parts else ():
+        rest = word[len(prefix):]
+        if word.startswith(prefix) and len(rest) >= _MIN_COMPOUND_REST and rest.isalpha():
+            return tuple(dict.fromkeys((_stem(word), *_word(prefix), *_word(rest))))
     return (_stem(word),)
 
 
 def _stem(word: str) -> str:
+    """The Snowball stem of the word's canonical spelling (``_SPELLING``, ``STEM_VARIANTS``)."""
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
     with _stem_lock:  # a snowball stemmer object keeps state between calls
-        return _english.stemWord(word)
+        stem = _english.stemWord(word)
+    return STEM_VARIANTS.get(stem, stem)
 
 
 def _arabic_stem(word: str) -> str:

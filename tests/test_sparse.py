@@ -5,7 +5,19 @@ from __future__ import annotations
 import pytest
 
 from cyberlex.corpus.model import Passage
-from cyberlex.index.sparse import Bm25Params, encode_document, encode_query, normalize, sparse_text, term_id, tokenize
+from cyberlex.index.sparse import (
+    COMPOUND_PART_WEIGHT,
+    TOKENIZER_VERSION,
+    Bm25Params,
+    encode_document,
+    encode_query,
+    normalize,
+    query_terms,
+    sparse_text,
+    term_id,
+    tokenize,
+)
+from lexical_store import lexical_store, ranked
 
 
 @pytest.mark.parametrize(
@@ -18,6 +30,9 @@ from cyberlex.index.sparse import Bm25Params, encode_document, encode_query, nor
         ("section 342.1", ["section", "342.1", "342"]),
         ("s. 2A and s. 46a", ["2a", "2", "46a", "46"]),
         ("The Parties shall co-operate", ["parti", "shall", "cooper", "co", "oper"]),
+        ("self-defence", ["selfdef", "self", "defenc"]),  # the compound and its parts, each once
+        ("cyberattacks", ["cyberattack", "cyber", "attack"]),  # a glued compound yields its parts too
+        ("selfish cybers", ["selfish", "cyber"]),  # but not a word that only starts like one
         ("accessing computers without right", ["access", "comput", "without", "right"]),
         ("naïve CAFÉ données", ["naiv", "cafe", "donne"]),
         ("ETS No. 185", ["et", "185"]),
@@ -123,3 +138,158 @@ def test_sparse_text_includes_label_heading_path_and_citation():
 
 def _pairs(vector):
     return vector.indices, vector.values
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        # -ise / -ize, -isation / -ization, -yse / -yze
+        ("unauthorised", "unauthorized"),
+        ("organisation", "organization"),
+        ("organisational", "organizational"),
+        ("recognised", "recognized"),
+        ("minimise", "minimize"),
+        ("analyse", "analyze"),
+        ("paralysed", "paralyzed"),
+        # -our / -or
+        ("behaviour", "behavior"),
+        ("behavioural", "behavioral"),
+        ("favourable", "favorable"),
+        ("honour", "honor"),
+        ("labour", "labor"),
+        ("neighbourhood", "neighborhood"),
+        ("odour", "odor"),
+        ("misdemeanour", "misdemeanor"),
+        # -ence / -ense
+        ("defence", "defense"),
+        ("offences", "offenses"),
+        ("licence", "license"),
+        ("pretence", "pretense"),
+        # -ll- / -l-
+        ("labelled", "labeled"),
+        ("cancelled", "canceled"),
+        ("travelling", "traveling"),
+        ("counsellor", "counselor"),
+        ("fulfil", "fulfill"),
+        ("enrolment", "enrollment"),
+        # irregular
+        ("programme", "program"),
+        ("centre", "center"),
+        ("judgement", "judgment"),
+        ("catalogue", "catalog"),
+        ("practise", "practice"),
+        ("enquiry", "inquiry"),
+        ("manoeuvre", "maneuver"),
+        ("sceptical", "skeptical"),
+        # hyphens and compounds
+        ("self-defence", "self-defense"),
+        ("selfdefense", "selfdefence"),
+        ("cyber-attack", "cyberattack"),
+        ("e-mail", "email"),
+        ("self\u2010defence", "self-defence"),  # a Unicode hyphen
+        ("cyber\u00adattack", "cyberattack"),  # a soft hyphen from a PDF
+    ],
+)
+def test_spelling_variants_share_their_terms(one, other):
+    """British and American spellings, hyphenated and glued compounds: the first term of one is a term of the
+    other, so a query in either spelling finds a text in the other."""
+    assert tokenize(one)[0] in tokenize(other) and tokenize(other)[0] in tokenize(one)
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("defensive", ["defens"]),  # not the noun defence
+        ("offensive", ["offens"]),
+        ("hours", ["hour"]),  # -our is folded only after the roots of colour, honour, behaviour...
+        ("four", ["four"]),
+        ("flour", ["flour"]),
+        ("contour", ["contour"]),
+        ("devour", ["devour"]),
+        ("journal", ["journal"]),
+        ("advise", ["advis"]),  # -ise words with no -ize twin keep their stem
+        ("supervisory", ["supervisori"]),
+        ("size", ["size"]),
+        ("citizen", ["citizen"]),
+        ("filed", ["file"]),  # not "filled": -ll- is not folded in one-syllable words
+        ("shall", ["shall"]),
+        ("selfish", ["selfish"]),  # not self + ish
+    ],
+)
+def test_spelling_rules_leave_other_words_alone(word, expected):
+    assert tokenize(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("unauthorised access", ["unauthoris", "access"]),
+        ("supervise supervision", ["supervis", "supervis"]),  # unchanged families keep their stem
+        ("the whilst", []),  # British stop word
+    ],
+)
+def test_canonical_spellings_of_common_legal_words(text, expected):
+    assert tokenize(text) == expected
+
+
+def test_a_query_weighs_the_parts_of_its_glued_compound_less_than_its_own_words():
+    assert query_terms("cybersecurity incident") == {
+        "cybersecur": 1.0, "incid": 1.0, "cyber": COMPOUND_PART_WEIGHT, "secur": COMPOUND_PART_WEIGHT}
+    assert query_terms("cyber security") == {"cyber": 1.0, "secur": 1.0}
+    assert query_terms("self-defence") == {"selfdef": 1.0, "self": 1.0, "defenc": 1.0}  # typed apart: full weight
+
+
+def test_expansions_add_terms_below_the_querys_own_and_never_lower_them():
+    vector = encode_query("access", {"access": 0.3, "intrus": 0.3})
+    assert dict(zip(*_pairs(vector))) == {term_id("access"): 1.0, term_id("intrus"): 0.3}
+
+
+def test_the_tokenizer_version_is_part_of_the_index_signature():
+    """Passages re-encode when the tokens change: the payload signature carries the BM25 signature."""
+    assert Bm25Params().signature.endswith(f"tok{TOKENIZER_VERSION}")
+    assert TOKENIZER_VERSION == "2"  # spelling variants and compound parts (re-ingest after a change)
+
+
+SPELLING_TEXTS = {
+    "un-charter/art-51": "Nothing in the present Charter shall impair the inherent right of individual or collective "
+                         "selfdefense if an armed attack occurs against a Member.",
+    "us-cfaa/s-1030": "Whoever intentionally accesses a computer without authorization or exceeds authorized access "
+                      "shall be punished.",
+    "gdpr/art-32": "The controller shall implement appropriate technical and organisational measures to ensure "
+                   "security against unauthorised or unlawful processing.",
+    "ap-i/art-65": "The protection of civil defence organizations shall not cease unless they commit acts harmful "
+                   "to the enemy.",
+    "nato/art-5": "An armed attack against one or more of the Parties shall be considered an attack against them "
+                  "all, and each will assist the Party so attacked.",
+}
+
+
+@pytest.fixture(scope="module")
+def spelling_store():
+    store = lexical_store(SPELLING_TEXTS, "spelling")
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("self-defence", "un-charter/art-51"),
+        ("self-defense", "un-charter/art-51"),
+        ("self defence", "un-charter/art-51"),
+        ("selfdefence", "un-charter/art-51"),
+        ("authorisation", "us-cfaa/s-1030"),
+        ("unauthorized", "gdpr/art-32"),
+        ("organizational measures", "gdpr/art-32"),
+        ("defense organisations", "ap-i/art-65"),
+    ],
+)
+def test_a_query_finds_the_text_written_in_the_other_spelling(spelling_store, query, expected_first):
+    assert ranked(spelling_store, encode_query(query))[0] == expected_first
+
+
+def test_both_spellings_of_a_query_rank_alike(spelling_store):
+    def ranking(query):
+        return [(p["provision_id"], round(score, 4)) for p, score in spelling_store.query(sparse=encode_query(query))]
+
+    assert ranking("unauthorised organisation") == ranking("unauthorized organization")
