@@ -88,6 +88,7 @@ class IntentWeights:
     named: float = 2.0
     place: float = 1.0
     definition: float = 1.0
+    foreign: float = 2.0  # the multilingual leg over the targeted laws in other languages
 
 
 @component
@@ -107,7 +108,7 @@ class IntentFusion:
         dense = self.weights.dense.get(understanding.intent, self.default_dense)
         scopes = [(self._scope(lists, "open", dense), 1.0)]
         for scope, weight in (("named", self.weights.named), ("place", self.weights.place),
-                              ("definition", self.weights.definition)):
+                              ("definition", self.weights.definition), ("foreign", self.weights.foreign)):
             if any(key.startswith(scope + ":") for key in lists):
                 scopes.append((self._scope(lists, scope, dense), weight))
         if len(scopes) == 1:
@@ -117,6 +118,8 @@ class IntentFusion:
     def _scope(self, lists: dict[str, list[Document]], scope: str, dense_weight: float) -> list[Document]:
         if f"{scope}:hybrid" in lists:  # fused by Qdrant already
             return lists[f"{scope}:hybrid"]
+        if f"{scope}:e5" in lists:
+            return lists[f"{scope}:e5"]
         dense, sparse = lists.get(f"{scope}:dense", []), lists.get(f"{scope}:sparse", [])
         if not dense or not sparse:
             return list(dense or sparse)

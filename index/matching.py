@@ -32,8 +32,9 @@ class MatchJudge:
     def run(
         self, lists: dict[str, list[Document]], documents: list[Document], via: list[str], where: dict[str, list[Any]]
     ) -> dict[str, Any]:
+        # The lexical lists, and the multilingual one, run only when the question targets laws in another language.
         lexical_lists = [docs for key, docs in lists.items() if not key.endswith(":dense")]
-        if not lexical_lists:  # a dense-only search has no lexical evidence to judge by
+        if not any(key.endswith((":sparse", ":hybrid")) for key in lists):  # dense only: no lexical evidence
             return {"documents": documents, "via": via, "weak": [False] * len(documents), "notice": ""}
         lexical = {d.id for docs in lexical_lists for d in docs}
         cosine = {d.id: d.score or 0.0 for key, docs in lists.items() if key.endswith(":dense") for d in docs}

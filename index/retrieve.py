@@ -17,13 +17,42 @@ from haystack.dataclasses import SparseEmbedding
 from cyberlex.index.documents import scored_document
 from cyberlex.index.legal import load_legal_index
 from cyberlex.index.provisions import unit_id_of
-from cyberlex.index.store import NativeFusion, Store, Where
+from cyberlex.corpus.catalog import Catalog
+from cyberlex.index.e5 import E5Encoder
+from cyberlex.index.store import E5, NativeFusion, Store, Where
 from cyberlex.index.understand import Understanding
 from cyberlex.ingest.definitions import Definition, term_key
 
 SCOPED_CANDIDATES = 50  # passages per scoped list: what the fusion can lift out of one instrument or place
 
-Lists = dict[str, list[Document]]  # "<scope>:<leg>" → ranked documents; scopes: open, named, place, definition
+Lists = dict[str, list[Document]]  # "<scope>:<leg>" → ranked documents; scopes: open, named, place, definition, foreign
+
+
+def foreign_languages(understanding: Understanding, catalog: Catalog, where: Where, held: Sequence[str] | None) -> list[str]:
+    """The languages other than English a question targets: its own script, the named instruments' and places'
+    languages, a language filter; only those the index gives e5 vectors (``held``; None: every one but English)."""
+    named = set(understanding.instruments)
+    places = set(understanding.jurisdictions)
+    wanted = {understanding.language, *where.get("language", ())}
+    wanted |= {i.language for i in catalog if i.id in named or (not named and i.jurisdiction in places)}
+    return sorted(lang for lang in wanted if lang != "en" and (held is None or lang in held))
+
+
+@component
+class ForeignQueryEmbedder:
+    """The question's multilingual-e5 embedding, made only when it targets laws in another language (an English
+    question about Japanese law, or one typed in Thai): e5 reads across languages, but costs a query ~20 ms."""
+
+    def __init__(self, encoder: E5Encoder, catalog: Catalog, held: Sequence[str] | None):
+        self.encoder = encoder
+        self.catalog = catalog
+        self.held = held
+
+    @component.output_types(embedding=Sequence[float] | None, languages=list[str])
+    def run(self, text: str, understanding: Understanding, where: dict[str, list[Any]]) -> dict[str, Any]:
+        languages = foreign_languages(understanding, self.catalog, where, self.held)
+        embedding = self.encoder.embed_query(text) if languages else None
+        return {"embedding": embedding, "languages": languages}
 
 
 class DefinitionTable:
@@ -87,9 +116,17 @@ class IntentRetriever:
         top_k: int,
         query_embedding: Sequence[float] | None = None,
         query_sparse_embedding: SparseEmbedding | None = None,
+        foreign_embedding: Sequence[float] | None = None,
+        foreign_languages: list[str] | None = None,
     ) -> dict[str, Lists]:
         vectors = {"dense": query_embedding, "sparse": query_sparse_embedding}
         lists: Lists = {}
+        if foreign_embedding is not None and foreign_languages:
+            condition: dict[str, list[Any]] = {"language": list(foreign_languages)}
+            if understanding.instruments:
+                condition["instrument_id"] = list(understanding.instruments)
+            if (scoped := _within(where, condition)) is not None:
+                lists["foreign:e5"] = self._search(scoped, SCOPED_CANDIDATES, dense=foreign_embedding, using=E5)
         for scope, condition, limit in self._scopes(understanding, top_k):
             scoped = _within(where, condition)
             if scoped is None:
@@ -117,7 +154,7 @@ class IntentRetriever:
         return scopes
 
     def _search(self, where: Where, limit: int, **vectors: Any) -> list[Document]:
-        kwargs = {"fusion": self.native} if self.native is not None else {}
+        kwargs = {"fusion": self.native} if self.native is not None and "using" not in vectors else {}
         scored = self.store.query(**vectors, where=where, limit=limit, **kwargs)
         return [scored_document(payload, score) for payload, score in scored]
 

@@ -24,7 +24,9 @@ from cyberlex.index.matching import MatchJudge
 from cyberlex.index.provisions import ProvisionReader, ProvisionView
 from cyberlex.settings import Settings
 from cyberlex.index.sparse import SparseQueryEncoder
-from cyberlex.index.retrieve import DefinitionTable, IntentRetriever
+from cyberlex.index.e5 import E5Encoder
+from cyberlex.index.retrieve import DefinitionTable, ForeignQueryEmbedder, IntentRetriever
+from cyberlex.index.thesaurus import QueryExpander, Thesaurus
 from cyberlex.index.store import NativeFusion, Store, open_store
 from cyberlex.index.understand import QueryUnderstanding, Understanding
 
@@ -96,9 +98,11 @@ def build_query_pipeline(
     known_units: Callable[[str], bool],
     definitions: DefinitionTable,
     settings: Settings,
+    foreign: E5Encoder | None = None,
 ) -> Pipeline:
-    """query → understanding → [dense embedding] + [sparse encoding] → retrieval by intent (open and scoped lists)
-    → fusion by intent → operative prior → grouping (the typed citation first) → match judgement.
+    """query → understanding → [dense embedding] + [lay words → sparse encoding] + [e5 embedding, when the question
+    targets laws in another language] → retrieval by intent (open and scoped lists) → fusion by intent → operative
+    prior → grouping (the typed citation first) → match judgement.
 
     Inputs, by name: ``text``, ``enabled`` (understanding), ``where``, ``top_k`` (candidates per open list), ``k``,
     ``mode``."""
@@ -118,8 +122,15 @@ def build_query_pipeline(
         pipeline.add_component("query_embedder", QueryEmbedder(encoder))
         pipeline.connect("query_embedder.embedding", "retriever.query_embedding")
     if "sparse" in legs:
+        pipeline.add_component("lay_words", QueryExpander(Thesaurus.load()))
         pipeline.add_component("query_sparse", SparseQueryEncoder())
+        pipeline.connect("lay_words.expansions", "query_sparse.expansions")
         pipeline.connect("query_sparse.sparse_embedding", "retriever.query_sparse_embedding")
+    if foreign is not None and mode != "sparse":
+        pipeline.add_component("foreign_embedder", ForeignQueryEmbedder(foreign, catalog, settings.e5_languages))
+        pipeline.connect("understanding.understanding", "foreign_embedder.understanding")
+        pipeline.connect("foreign_embedder.embedding", "retriever.foreign_embedding")
+        pipeline.connect("foreign_embedder.languages", "retriever.foreign_languages")
     pipeline.connect("understanding.understanding", "retriever.understanding")
     pipeline.connect("understanding.understanding", "fusion.understanding")
     pipeline.connect("retriever.lists", "fusion.lists")
@@ -150,9 +161,10 @@ class Searcher:
         self.catalog = catalog if catalog is not None else load_catalog()
         self.reader = ProvisionReader(self.store)
         definitions = DefinitionTable(legal_path(settings))
+        self.foreign = E5Encoder(settings) if settings.e5_languages != [] else None  # loads at the first use
         self._pipelines = {
             m: build_query_pipeline(m, self.store, self.encoder, self.catalog, self._is_known_unit, definitions,
-                                    settings)
+                                    settings, self.foreign)
             for m in MODES
         }
 
@@ -201,6 +213,8 @@ class Searcher:
         owns_store, owns_encoder = self._owned
         if owns_encoder:
             self.encoder.close()
+        if self.foreign is not None:
+            self.foreign.close()
         if owns_store:
             self.store.close()
 

@@ -372,3 +372,10 @@ def test_the_first_results_do_not_depend_on_k(settings, encoder, searcher):
 def test_a_us_code_section_gives_one_result_per_subsection(searcher):
     hits = searcher.search("computer", k=10, filters=Filters(instrument=(CFAA,)))
     assert sorted(ids(hits)) == [f"{CFAA}/s-1030/a", f"{CFAA}/s-1030/b"]
+
+
+def test_an_english_question_about_japanese_law_reaches_the_japanese_text(searcher):
+    query = "Japan: is it illegal to use another person's password to get into a computer?"
+    assert searcher.search(query, k=3)[0].passage.instrument_id == JAPAN
+    as_typed = searcher.query(query, k=3, understand=False).hits  # no place read, so no multilingual leg
+    assert not as_typed or as_typed[0].passage.instrument_id != JAPAN

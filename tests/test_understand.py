@@ -3,6 +3,7 @@
 import pytest
 
 from cyberlex.corpus.catalog import load_catalog
+from cyberlex.index.retrieve import foreign_languages
 from cyberlex.index.understand import Understanding, definitional_term, understand
 
 
@@ -81,3 +82,16 @@ def test_an_unread_question_understands_nothing():
 
 def test_names_of_places_and_instruments_are_not_part_of_a_term():
     assert definitional_term("meaning of computer data in the Kenya act", ["Kenya"]) == "computer data"
+
+
+@pytest.mark.parametrize(("query", "where", "held", "languages"), [
+    ("is phishing illegal in Japan", {}, None, ["ja"]),
+    ("Saudi anti-cybercrime law: penalty for defamation", {}, None, ["ar"]),
+    ("ภัยคุกคามทางไซเบอร์ระดับร้ายแรง", {}, None, ["th"]),
+    ("unauthorised access to a computer system", {}, None, []),
+    ("unauthorised access to a computer system", {"language": ["ja"]}, None, ["ja"]),
+    ("is phishing illegal in Japan", {}, ["th"], []),  # the index holds no e5 vector for Japanese
+    ("NIS2 incident reporting in Japan", {}, None, []),  # a named instrument decides over a place
+])
+def test_the_multilingual_leg_runs_only_for_laws_in_other_languages(catalog, query, where, held, languages):
+    assert foreign_languages(understand(query, catalog), catalog, where, held) == languages
