@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         "or Qdrant's own weighted RRF over prefetches (native)",
     )
     dense_weight: float = Field(
-        0.4, ge=0, le=1,
+        0.3, ge=0, le=1,
         description="weight of the dense list in weighted RRF; sparse gets 1 - w (chosen on dev + dev2 together; "
         "definitional questions use their own, see index.fusion.IntentWeights)",
     )

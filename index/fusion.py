@@ -86,9 +86,9 @@ class IntentWeights:
 
     dense: Mapping[str, float] = field(default_factory=lambda: {"definition": 0.75})
     named: float = 2.0
-    place: float = 1.0
+    place: float = 0.5
     definition: float = 1.0
-    foreign: float = 2.0  # the multilingual leg over the targeted laws in other languages
+    foreign: float = 4.0  # the multilingual leg over the targeted laws in other languages
 
 
 @component
@@ -97,7 +97,7 @@ class IntentFusion:
     ``method``), then the scopes by weighted reciprocal rank. With the open scope alone, its ranking as it is."""
 
     def __init__(self, method: str = "rrf", weights: IntentWeights = IntentWeights(), k: int = 60,
-                 default_dense: float = 0.4):
+                 default_dense: float = 0.3):
         self.method = method
         self.weights = weights
         self.k = k
