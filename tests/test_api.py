@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from cyberlex.api.main import create_app
 from cyberlex.api.routes import search as search_route
 from api_index import BUDAPEST, GDPR, NIS2, NOTES, small_index
-from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.corpus.catalog import Catalog
 from cyberlex.index.search import Searcher
 from cyberlex.settings import Settings
 from cyberlex.index.store import open_store
@@ -23,11 +23,6 @@ RESULT_FIELDS = {"provision_id", "citation", "label", "heading", "instrument_id"
                  "score", "via", "page", "force", "addressees", "weak"}
 INSTRUMENT_FIELDS = {"id", "title", "short_title", "kind", "jurisdiction", "status", "binding", "language",
                      "official_url"}
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")

@@ -37,11 +37,6 @@ aliases = ["{id} alias"]
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
 def manifest() -> list[dict]:
     return json.loads((Settings().corpus_dir / "manifest.json").read_text(encoding="utf-8"))
 

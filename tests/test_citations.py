@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.corpus.catalog import Catalog
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.corpus.model import Instrument
 from cyberlex.corpus.citations import cite, parse_citation, unit_label, us_code_title
@@ -18,11 +18,6 @@ KENYA = "kenya-computer-misuse-cybercrimes-act-2018"
 SINGAPORE_CMA = "singapore-computer-misuse-act-1993"
 THAI, SAUDI = "thailand-cybersecurity-act-2019-th", "saudi-anti-cyber-crime-law-2007-ar"
 JAPAN_UCAA = "japan-unauthorized-computer-access-act-1999-ja"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,6 @@ from cyberlex.evals.baselines import BM25System, SearcherSystem, build_systems
 from cyberlex.evals.metrics import map_to_judged
 from cyberlex.evals.report import print_table
 from cyberlex.evals.run import SETS, SETS_DIR, load_qrels, load_queries, run_eval
-from cyberlex.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "evals"
 QUERIES, QRELS = FIXTURES / "tiny.jsonl", FIXTURES / "tiny.qrels"

@@ -25,11 +25,6 @@ ILLEGAL_ACCESS = {f"{SINGAPORE}/s-3", f"{CANADA}/s-342.1"}
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
 def indexed(catalog: Catalog) -> Iterator[tuple[Settings, Searcher, str]]:
     with legal_index(catalog) as built:
         yield built

@@ -2,14 +2,8 @@
 
 import pytest
 
-from cyberlex.corpus.catalog import load_catalog
 from cyberlex.index.retrieve import foreign_languages
 from cyberlex.index.understand import Understanding, definitional_term, understand
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 @pytest.mark.parametrize(("query", "instruments"), [

@@ -10,18 +10,13 @@ from fastapi.testclient import TestClient
 
 from cyberlex.api.main import create_app
 from cyberlex.api.routes.page import STATIC
-from cyberlex.corpus.catalog import KINDS, LANGUAGES, STATUSES, Catalog, load_catalog
+from cyberlex.corpus.catalog import KINDS, LANGUAGES, STATUSES, Catalog
 from cyberlex.corpus.citations import unit_label
 from cyberlex.ingest.deontic import ADDRESSEES, FORCES
 from cyberlex.settings import Settings
 
 BUDAPEST = "budapest-convention"
 FORMER_LANGUAGE_NAMES = ("English", "Arabic", "Japanese", "Thai")  # what app.js used to map the codes to
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,14 @@
+"""Fixtures every test module may use. Test helpers that build small indexes live beside this file
+(api_index.py, legal_index.py, segment_corpus.py, browser.py) and are imported by the modules that need them."""
+
+from __future__ import annotations
+
+import pytest
+
+from cyberlex.corpus.catalog import Catalog, load_catalog
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The shipped catalogue, loaded once per run."""
+    return load_catalog()
