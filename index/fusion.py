@@ -84,7 +84,11 @@ class IntentWeights:
     of the asked term) then join the open ranking in a weighted reciprocal-rank fusion at the given weights, the open
     ranking counting 1. Chosen on dev and dev2 together (docs/retrieval.md)."""
 
-    dense: Mapping[str, float] = field(default_factory=lambda: {"definition": 0.75})
+    dense: Mapping[str, float] = field(default_factory=lambda: {"definition": 0.9})
+    # When the best lexical match is weak (a top BM25 score under this: few of the question's words are the law's
+    # words, as in a question put in lay terms), meaning decides more: the dense share becomes ``weak_lexical_dense``.
+    weak_lexical_below: float = 22.0
+    weak_lexical_dense: float = 0.7
     named: float = 2.0
     place: float = 0.5
     definition: float = 1.0
@@ -106,6 +110,9 @@ class IntentFusion:
     @component.output_types(documents=list[Document])
     def run(self, lists: dict[str, list[Document]], understanding: Understanding) -> dict[str, list[Document]]:
         dense = self.weights.dense.get(understanding.intent, self.default_dense)
+        lexical = lists.get("open:sparse")
+        if lexical is not None and (lexical[0].score if lexical else 0.0) < self.weights.weak_lexical_below:
+            dense = max(dense, self.weights.weak_lexical_dense)
         scopes = [(self._scope(lists, "open", dense), 1.0)]
         for scope, weight in (("named", self.weights.named), ("place", self.weights.place),
                               ("definition", self.weights.definition), ("foreign", self.weights.foreign)):

@@ -78,7 +78,8 @@ def test_weighted_rrf_sums_each_lists_reciprocal_ranks_by_weight():
 
 def test_intent_fusion_with_the_open_lists_alone_keeps_their_fused_ranking():
     lists = {"open:dense": DENSE, "open:sparse": SPARSE}
-    alone = IntentFusion("rrf", IntentWeights(), 60, default_dense=0.25).run(lists, Understanding())["documents"]
+    alone = IntentFusion("rrf", IntentWeights(weak_lexical_below=0), 60, default_dense=0.25).run(
+        lists, Understanding())["documents"]
     assert [d.id for d in alone] == [d.id for d in fuse(DENSE, SPARSE, "rrf", 0.25, 60)]
 
 
@@ -94,7 +95,7 @@ def test_a_named_instruments_list_lifts_its_passages_over_the_open_ranking():
 
 def test_the_dense_share_follows_the_intent():
     lists = {"open:dense": DENSE, "open:sparse": SPARSE}
-    weights = IntentWeights(dense={"definition": 1.0, "open": 0.0})
+    weights = IntentWeights(dense={"definition": 1.0, "open": 0.0}, weak_lexical_below=0)
     fusion = IntentFusion("rrf", weights, 60)
     assert fusion.run(lists, Understanding(intent="definition"))["documents"][0].id == "a"
     assert fusion.run(lists, Understanding(intent="open"))["documents"][0].id == "c"
@@ -105,3 +106,11 @@ def test_the_operative_prior_puts_an_article_before_a_recital_that_matched_alike
             Document(id="a", content="", score=0.9, meta={"unit_kind": "article"})]
     assert [d.id for d in OperativePrior({"recital": 0.8}).run(docs)["documents"]] == ["a", "r"]
     assert [d.id for d in OperativePrior({}).run(docs)["documents"]] == ["r", "a"]
+
+
+def test_meaning_decides_more_when_the_best_lexical_match_is_weak():
+    weak_sparse = ranked(("c", 3.0), ("b", 2.0), ("d", 1.0))  # the same order as SPARSE, low BM25 scores
+    weights = IntentWeights(weak_lexical_below=5.0, weak_lexical_dense=1.0)
+    fusion = IntentFusion("rrf", weights, 60, default_dense=0.0)
+    assert fusion.run({"open:dense": DENSE, "open:sparse": SPARSE}, Understanding())["documents"][0].id == "c"
+    assert fusion.run({"open:dense": DENSE, "open:sparse": weak_sparse}, Understanding())["documents"][0].id == "a"
