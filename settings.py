@@ -33,8 +33,8 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, description="key required by the API's write endpoints")
     embed_batch_size: int = Field(
         8, ge=1, le=1024,
-        description="passages per embedding batch; on CPU, batches of 4 to 8 length-sorted passages embed ~20% faster "
-        "than 32 (`cyberlex bench` measures each size)",
+        description="passages per embedding batch; on CPU, small batches of length-sorted passages pad less and embed "
+        "faster than large ones (`cyberlex bench` measures each size)",
     )
     embed_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         "onnx",

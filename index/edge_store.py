@@ -46,7 +46,7 @@ DENSE_SEARCH = qe.SearchParams(
 )
 # A filtered dense search may also use ACORN: under a filter that keeps less than 40% of the index, the HNSW walk
 # also looks at neighbours' neighbours, which finds the matching points the graph's filter-aware links miss
-# (recall@10 0.74–0.99 → 0.85–1.0 at 200k passages, docs/scaling.md). Below Qdrant's full-scan threshold a
+# (measured at 200k passages: docs/scaling.md). Below Qdrant's full-scan threshold a
 # filter is scanned exactly anyway, so at the corpus's size this changes nothing.
 FILTERED_DENSE = qe.SearchParams(
     hnsw_ef=HNSW_EF, quantization=DENSE_SEARCH.quantization, acorn=qe.AcornSearchParams(enable=True)

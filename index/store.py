@@ -33,14 +33,14 @@ KEYWORD_FIELDS = ("instrument_id", "unit_id", "jurisdiction", "kind", "language"
 FACET_LIMIT = 1_000_000  # above any number of distinct values a field holds here
 BOOL_FIELDS = ("binding",)
 # Dense vectors are also kept as int8 (scalar quantization, in RAM, the extreme 1% of values clipped): Qdrant
-# builds and walks the HNSW graph on those, a quarter of the bytes (at 200k passages the optimize took 47 s
-# instead of 91). Every dense search then rescores OVERSAMPLING × limit int8 candidates with the float vectors,
-# which kept recall@10 against the exact float search where it was without quantization (docs/scaling.md).
+# builds and walks the HNSW graph on those, a quarter of the bytes, so the optimize takes about half the time.
+# Every dense search then rescores OVERSAMPLING × limit int8 candidates with the float vectors, which keeps
+# recall@10 against the exact float search where it was without quantization (figures: docs/scaling.md).
 QUANTILE = 0.99
 OVERSAMPLING = 2.0
-# The HNSW search's beam. Qdrant's default (ef_construct, 100) is what the 2 × 50 oversampled candidates of a
-# search already ask for, and left the dense top 50 at recall 0.98 against exact search on the corpus, each
-# index missing different passages; 200 gives 0.995 for 0.06 ms more a search.
+# The HNSW search's beam. Qdrant's default (ef_construct, 100) is no more than the oversampled candidates a
+# search already asks for, and left each build missing different passages of the exact dense top 50; a wider
+# beam finds nearly all of them for a fraction of a millisecond more a search (docs/scaling.md).
 HNSW_EF = 200
 
 
