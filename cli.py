@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cyberlex.corpus.errors import CyberlexError, StoreUnavailable
+from cyberlex.corpus.errors import CyberlexError, IndexDamaged, StoreUnavailable
 from cyberlex.index.allocator import restart_with
 from cyberlex.settings import Settings
 
@@ -33,52 +33,57 @@ def ingest(
     language: Optional[str] = None,
     jurisdiction: Optional[str] = None,
     kind: Optional[str] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="index a file whose id is a catalogue instrument's in that instrument's place")] = False,
 ) -> None:
     """Ingest the corpus (or the given files) into the index; prints provisions found per instrument.
 
+    A catalogue instrument is read only from the catalogue's own file; a file of yours is an instrument of its own,
+    and one that would take a catalogue instrument's id or name is refused unless --replace says to take its place.
+    A damaged index is set aside and rebuilt from the catalogue and the files of earlier runs.
+
     Exit codes: 0 all indexed, 1 some files failed (each reported with its reason; the rest is indexed),
-    2 nothing could start (bad arguments, the index locked by another process), 130 interrupted."""
+    2 nothing could start or the run stopped (bad arguments, the index locked by another process, too little disk
+    space), 130 interrupted."""
     from cyberlex.corpus.catalog import load_catalog
-    from cyberlex.index.indexer import Indexer
-    from cyberlex.index.legal import build_legal_index, summary
-    from cyberlex.index.store import open_store
-    from cyberlex.ingest.pipeline import ingest as run_ingest
+    from cyberlex.index.legal import summary
     from cyberlex.ingest.pipeline import resolve_sources
+    from cyberlex.ingest.service import IngestService
 
     settings = Settings()
     catalog = load_catalog()
+
+    def show(instrument, parsed, change) -> None:
+        if parsed is None:
+            typer.echo(f"FAILED  {instrument.id}: {change}", err=True)
+        else:
+            typer.echo(f"{instrument.id:55} {len(parsed.provisions):5} provisions {len(parsed.passages):6} passages  {change}")
+
     try:
         sources = resolve_sources(
-            catalog, settings.corpus_dir, paths or (), instrument_id,
+            catalog, settings.corpus_dir, paths or (), instrument_id, replace,
             title=title, unit=unit, language=language, jurisdiction=jurisdiction, kind=kind,
         )
-        store = open_store(settings)
-    except CyberlexError as exc:
-        _fail(exc)
-    try:
-        indexer = Indexer(settings, store)
-        done = []  # this run's parsed instruments, for the legal index
-
-        def show(instrument, parsed, change) -> None:
-            if parsed is None:
-                typer.echo(f"FAILED  {instrument.id}: {change}", err=True)
-            else:
-                done.append(parsed)
-                typer.echo(f"{instrument.id:55} {len(parsed.provisions):5} provisions {len(parsed.passages):6} passages  {change}")
-
-        report = run_ingest(sources, indexer.index, show, settings.max_file_mb, embed_ahead=indexer.embed_ahead)
-        legal = build_legal_index(settings, done, store, indexer.encoder, catalog)
+        with IngestService.open(settings, catalog) as service:
+            if service.rebuild:
+                typer.echo(f"{service.rebuild}: set aside, rebuilding it from the catalogue and earlier runs' files",
+                           err=True)
+            outcome = service.run(sources, show)
     except KeyboardInterrupt:
         typer.echo("interrupted: instruments listed above are indexed, none half-written; run again to finish", err=True)
         raise typer.Exit(130) from None
-    finally:
-        store.close()
+    except CyberlexError as exc:
+        _fail(exc)
+    report = outcome.report
+    for instrument_id, why in outcome.lost.items():
+        typer.echo(f"LOST    {instrument_id}: the damaged index held it, but {why}; ingest it again", err=True)
     typer.echo(
         f"{len(report.provisions)} instruments, {sum(report.provisions.values())} provisions, "
         f"{sum(report.passages.values())} passages; {len(report.failed)} failed"
     )
-    typer.echo(summary(legal))
-    if report.failed:
+    if outcome.legal is not None:
+        typer.echo(summary(outcome.legal))
+    if report.failed or outcome.lost:
         raise typer.Exit(1)
 
 
@@ -202,28 +207,79 @@ def train(
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the page (http://HOST:PORT/). Refuses to start while another process holds the
-    embedded index (an ingest, another server); a Qdrant server has no such limit."""
+    embedded index (an ingest, another server), when the index differs from what the last ingest recorded
+    (see `cyberlex check`), or when the disk is too full to open it; a Qdrant server has no such limits."""
     import uvicorn
 
     from cyberlex.api.main import create_app
+    from cyberlex.index import integrity
     from cyberlex.index.search import Searcher
 
     settings = Settings()
+    store = searcher = None
     try:
-        searcher = Searcher(settings)  # opened now, so a locked index stops the start, naming its holder
-    except StoreUnavailable:
-        searcher = None  # a Qdrant server that is down: the app starts and answers 503 with the reason
-    except CyberlexError as exc:
+        store = integrity.open_verified(settings)  # opened now, so a locked or damaged index stops the start
+        searcher = Searcher(settings, store=store)
+        searcher.warm_up()
+    except IndexDamaged as exc:
+        _close(settings, searcher, store)
         _fail(exc)
+    except StoreUnavailable as exc:  # a Qdrant server that is down: the app starts and answers 503 with the reason
+        _close(settings, searcher, store)
+        store = searcher = None
+        typer.echo(f"warning: {exc}", err=True)
+    except CyberlexError as exc:
+        _close(settings, searcher, store)
+        _fail(exc)
+    except Exception as exc:  # the model or its runtime failing to load: one line, the log has nothing more to add
+        _close(settings, searcher, store)
+        _fail(RuntimeError(f"cannot start: {type(exc).__name__}: {exc}"))
+    served = create_app(settings, searcher)
     try:
-        if searcher is not None:
-            searcher.warm_up()
-        uvicorn.run(create_app(settings, searcher), host=host, port=port)
+        uvicorn.run(served, host=host, port=port)
     except CyberlexError as exc:
         _fail(exc)
     finally:
-        if searcher is not None:
-            searcher.close()
+        _close(settings, searcher, store, served.state.wrote)
+
+
+def _close(settings: Settings, searcher, store, wrote: bool = False) -> None:
+    from cyberlex.index import integrity
+
+    if searcher is not None:
+        searcher.close()
+    if store is not None:
+        integrity.close_store(settings, store, wrote)
+
+
+@app.command()
+def check() -> None:
+    """Check the embedded index against what the last ingest recorded: its segment files (size and sha256), its
+    number of passages, and probe searches with known answers; the same checks `cyberlex serve` and /health run.
+
+    Exit codes: 0 the index is as recorded, 1 it has no record to check against (built before records were kept:
+    run cyberlex ingest once), 2 it is damaged, half-written, locked or unreachable (the message says what to do)."""
+    from cyberlex.index import integrity
+
+    settings = Settings()
+    if settings.qdrant_url:
+        _fail(CyberlexError(f"{settings.qdrant_url} is a Qdrant server, which keeps its own data; cyberlex check "
+                            "checks the embedded index (CYBERLEX_QDRANT_URL unset)"))
+    try:
+        store = integrity.open_verified(settings)
+    except CyberlexError as exc:
+        _fail(exc)
+    try:
+        passages = store.count()
+    finally:
+        store.close()
+    found = integrity.load_record(settings)
+    if found is None:
+        typer.echo(f"warning: the index at {settings.data_dir} ({passages:,} passages) has no integrity record to "
+                   "check it against; run cyberlex ingest once to record it", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: the index at {settings.data_dir} is as its last ingest recorded it: {passages:,} passages, "
+               f"{len(found.files)} files (manifest {found.manifest[:12]}), {len(found.probes)} probe searches")
 
 
 @app.command()

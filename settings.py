@@ -60,6 +60,10 @@ class Settings(BaseSettings):
         120, gt=0, description="wall-clock limit of parsing one upload, in a worker process of its own (POST /documents)"
     )
     parse_memory_mb: int = Field(1024, ge=128, description="memory (address space) limit of that worker process")
+    max_response_chars: int = Field(
+        1_000_000, ge=1000, description="most characters of passage text one search response carries: each result's "
+        "text is cut to an equal share (and marked truncated), so that k long passages never make a huge response"
+    )
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; none by default")
     fusion: Literal["rrf", "minmax", "zscore", "native"] = Field(
         "rrf",

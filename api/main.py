@@ -9,11 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cyberlex.api import errors, mcp
 from cyberlex.api.routes import docs, documents, health, instruments, legal, page, provisions, search, vocabularies
 from cyberlex.corpus.catalog import Catalog, load_catalog
-from cyberlex.corpus.errors import StoreLocked, StoreUnavailable
+from cyberlex.corpus.errors import DiskFull, StoreLocked, StoreUnavailable
+from cyberlex.index import integrity
 from cyberlex.index.search import Searcher
 from cyberlex.settings import Settings
 
@@ -22,9 +24,10 @@ log = logging.getLogger("cyberlex.api")
 
 def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Catalog | None = None) -> FastAPI:
     """An injected Searcher is used as is and left open: its owner closes it. Without one, the app opens
-    the store the settings name at start-up, warms the model up, and closes both at shutdown. A store
-    that cannot be opened (locked by an ingest, server down) does not stop the app: every route that
-    needs it answers 503 with the reason, so the page can say what is wrong."""
+    the store the settings name at start-up, once it has passed the integrity checks (index.integrity), warms
+    the model up, and closes both at shutdown. A store that cannot be opened (locked by an ingest, server down,
+    damaged) does not stop the app: every route that needs it answers 503 with the reason, so the page can say
+    what is wrong (``cyberlex serve`` refuses to start instead)."""
     catalog = catalog if catalog is not None else load_catalog()
 
     @asynccontextmanager
@@ -38,12 +41,13 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
             yield
             return
         try:
-            opened = Searcher(settings, catalog=catalog)
-        except (StoreUnavailable, StoreLocked) as exc:
+            store = integrity.open_verified(settings)
+        except (StoreUnavailable, StoreLocked, DiskFull) as exc:
             log.error("the index could not be opened: %s", exc)
             app.state.unavailable = str(exc)
             yield
             return
+        opened = Searcher(settings, store=store, catalog=catalog)
         try:
             opened.warm_up()
             app.state.searcher = opened
@@ -51,19 +55,24 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
         finally:
             app.state.searcher = None
             opened.close()
+            integrity.close_store(settings, store, app.state.wrote)
 
     app = FastAPI(
         title="cyberlex",
         summary="Cited-passage search over cyber-law texts: provision text with a pinpoint citation, never prose.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,
+        docs_url=None,  # served by routes.docs, without a CDN
+        redoc_url=None,  # ReDoc has no local bundle; /docs documents the same API
     )
     app.state.settings = settings
     app.state.catalog = catalog
     app.state.searcher = searcher
     app.state.unavailable = "the index is not open yet"
+    app.state.watch = integrity.Watch(settings)
+    app.state.wrote = False  # an upload wrote into the store: closing it records it again
     errors.install(app)
+    app.add_middleware(HeadAsGet)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"])
     # legal before provisions, whose /provisions/{id:path} would take /provisions/{id}/related for an id
@@ -74,3 +83,25 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
     app.mount(docs.ASSETS, docs.assets, name="docs-assets")
     return app
+
+
+class HeadAsGet:
+    """HEAD answered as GET without the body: a FastAPI route answers only the methods it declares, and monitors and
+    link checkers send HEAD."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

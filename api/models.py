@@ -81,6 +81,8 @@ class ResultOut(BaseModel):
     force: list[str] = Field(description="deontic force of the passage: obligation, prohibition, permission, ...")
     addressees: list[str] = Field(description="whom the passage binds or empowers: states, providers, ...")
     weak: bool = Field(False, description="found by meaning alone, and only faintly: shares no word with the query")
+    truncated: bool = Field(False, description="the text was cut, ending in …, to keep the response within "
+                                               "Settings.max_response_chars; GET /provisions/{provision_id} has it")
 
     @classmethod
     def of(cls, hit: Hit, instrument: Instrument) -> ResultOut:

@@ -61,3 +61,12 @@ class StoreLocked(CyberlexError):
 
 class StoreUnavailable(CyberlexError):
     """The Qdrant server cannot be reached, or the index has not been built yet."""
+
+
+class IndexDamaged(StoreUnavailable):
+    """The store differs from what the last ingest recorded writing (index.integrity), or an ingest or upload stopped
+    half-way through writing it. Maps to 503."""
+
+
+class DiskFull(CyberlexError):
+    """Too little free space to write what an ingest or upload would write; nothing was written. Maps to 507."""

@@ -146,6 +146,10 @@ class EdgeStore(Store):
         request = qe.FacetRequest(key=field, limit=FACET_LIMIT, exact=True, filter=_filter(where))
         return {hit.value: hit.count for hit in self._shard.facet(request)}
 
+    def flush(self) -> None:
+        if self._shard is not None:
+            self._shard.flush()
+
     def close(self) -> None:
         if self._shard is not None:
             if self._written:

@@ -146,6 +146,10 @@ class Store(ABC):
     def point_ids_of(self, instrument_id: str) -> set[str]:
         return set(self.hashes_of(instrument_id))
 
+    def flush(self) -> None:
+        """Put what was written into the store's files now, so that they can be checked (index.integrity); a
+        server store's writes are there when they return."""
+
     def __enter__(self) -> Store:
         return self
 

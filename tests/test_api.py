@@ -20,7 +20,7 @@ from cyberlex.settings import Settings
 from cyberlex.index.store import open_store
 
 RESULT_FIELDS = {"provision_id", "citation", "label", "heading", "instrument_id", "instrument", "path", "text",
-                 "score", "via", "page", "force", "addressees", "weak"}
+                 "score", "via", "page", "force", "addressees", "weak", "truncated"}
 INSTRUMENT_FIELDS = {"id", "title", "short_title", "kind", "jurisdiction", "status", "binding", "language",
                      "official_url"}
 

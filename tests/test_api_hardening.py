@@ -1,11 +1,17 @@
 """API hardening: every limit answers 4xx with its reason; uploads need the API key, stay under the size limit,
-are of a readable type, touch no path a client names, and go through the real pipeline into the open index;
-CORS is closed unless configured; an internal error never shows its stack trace."""
+are of a readable type, touch no path a client names, are parsed in a worker under time and memory limits, may not
+pass for a catalogue instrument, and go through the ingest service into the open index (legal side-index included);
+CORS is closed unless configured; an internal error never shows its stack trace, and no error a server path; HEAD is
+answered; a search response has a size limit."""
 
 from __future__ import annotations
 
 import io
+import json
+import logging
+import multiprocessing
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +22,9 @@ from pypdf import PdfWriter
 from cyberlex.api.main import create_app
 from api_index import GDPR, small_index
 from cyberlex.corpus.catalog import Catalog, load_catalog
+from cyberlex.evals.faults import disk_with_free, nested_html, page_tree_bomb
 from cyberlex.index.search import Searcher
+from cyberlex.index.store import open_store
 from cyberlex.settings import Settings
 
 KEY = "correct horse battery staple"
@@ -216,3 +224,128 @@ def test_an_internal_error_answers_a_generic_500_without_its_trace(indexed: tupl
     assert response.status_code == 500
     assert response.json() == {"detail": "internal error; the server log has the details"}
     assert "secret" not in response.text and "Traceback" not in response.text
+
+
+# ---- hostile uploads --------------------------------------------------------------------------------------------
+
+def no_parse_worker_left() -> bool:
+    return not [p for p in multiprocessing.active_children() if p.is_alive()]
+
+
+def test_a_page_tree_bomb_upload_is_refused_in_seconds(client: TestClient) -> None:
+    started = time.monotonic()
+    response = upload(client, "bomb.pdf", page_tree_bomb(), instrument_id="bomb")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "file: 49,152 pages, over the limit of 2,000 (CYBERLEX_MAX_PAGES)"
+    assert time.monotonic() - started < 30  # it had not finished after 90 s
+    assert no_parse_worker_left()
+
+
+@pytest.mark.parametrize(
+    ("limits", "content", "reason"),
+    [
+        ({"parse_seconds": 0.2}, NOTES.encode(), "file: parsing took over 0.2 s, the limit (CYBERLEX_PARSE_SECONDS)"),
+        ({"parse_memory_mb": 100, "max_upload_mb": 5}, ("Words of a paragraph that goes on. " * 20 + "\n\n").encode()
+         * 3000, "file: parsing needed over 100 MB, the limit (CYBERLEX_PARSE_MEMORY_MB)"),
+    ],
+    ids=["time", "memory"],
+)
+def test_an_upload_over_the_parse_limits_is_stopped(indexed: tuple[Settings, Searcher], settings: Settings,
+                                                    catalog: Catalog, limits: dict, content: bytes,
+                                                    reason: str) -> None:
+    limited = TestClient(create_app(settings.model_copy(update=limits), indexed[1], catalog))
+    response = upload(limited, "notes.txt", content, instrument_id="over-the-limits")
+    assert (response.status_code, response.json()["detail"]) == (422, reason)
+    assert no_parse_worker_left()
+    assert client_search(limited, "over-the-limits").status_code == 422  # nothing of it indexed
+
+
+def client_search(client: TestClient, instrument: str):
+    return client.get("/search", params={"q": "paragraph", "instrument": instrument})
+
+
+def test_html_nested_thousands_deep_is_uploaded_whole(client: TestClient) -> None:
+    response = upload(client, "nest.html", nested_html(4000), instrument_id="nest")  # 5,000 is over the 50 kB limit
+    assert response.status_code == 200, response.text
+    found = client.get("/search", params={"q": "deep in the nest", "instrument": "nest"}).json()["results"]
+    assert "Section 1 Before the nest. Section 2 Deep in the nest. Section 3 After the nest." in found[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("title", "official"),
+    [("GDPR", "gdpr-2016-679"), ("Convention on Cybercrime (ETS No. 185)", "budapest-convention"),
+     ("convention  on cybercrime", "budapest-convention")],
+)
+def test_an_upload_may_not_take_a_catalogue_instruments_name(client: TestClient, title: str, official: str) -> None:
+    response = upload(client, "notes.md", NOTES.encode(), instrument_id="look-alike", title=title)
+    assert response.status_code == 409
+    assert response.json()["detail"] == f"title {title!r} is a name of the catalogue instrument {official!r}; an " \
+                                         "upload takes a title of its own"
+
+
+def test_an_upload_rebuilds_the_legal_index_and_keeps_its_file(client: TestClient, settings: Settings) -> None:
+    text = "# Glossary\n\n“breach window” means the hours between the loss of a device and the client's notice.\n"
+    assert upload(client, "glossary.md", text.encode(), instrument_id="glossary").status_code == 200
+    found = client.get("/definitions", params={"term": "breach window"}).json()["definitions"]
+    assert [d["instrument"]["id"] for d in found] == ["glossary"]
+    assert (settings.data_dir / "uploads" / "glossary.md").read_text(encoding="utf-8") == text
+    noted = json.loads((settings.data_dir / "sources.json").read_text())["glossary"]
+    assert noted["file"] == str(settings.data_dir / "uploads" / "glossary.md")
+
+
+def test_on_a_full_disk_an_upload_answers_507_and_writes_nothing(client: TestClient) -> None:
+    with disk_with_free(5):
+        response = upload(client, "notes.md", NOTES.encode(), instrument_id="no-room")
+    assert response.status_code == 507
+    assert response.json()["detail"].startswith("disk full at CYBERLEX_DATA_DIR (needs ~")
+    assert client_search(client, "no-room").status_code == 422
+
+
+# ---- the edges of every response ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/", "/health", "/docs", "/static/app.js", "/openapi.json"])
+def test_head_is_answered_as_get_without_a_body(client: TestClient, path: str) -> None:
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_redoc_is_not_served_from_a_cdn(client: TestClient) -> None:
+    assert client.get("/redoc").status_code == 404
+
+
+def test_a_503_names_no_server_path(tmp_path: Path, catalog: Catalog) -> None:
+    settings = Settings(data_dir=tmp_path)
+    with open_store(settings), TestClient(create_app(settings, catalog=catalog)) as locked:
+        response = locked.get("/health")
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith("the index at CYBERLEX_DATA_DIR/edge is in use by another cyberlex "
+                                                "process")
+    assert str(tmp_path) not in response.text
+
+
+def test_a_500_logs_a_long_path_cut_short(indexed: tuple[Settings, Searcher], catalog: Catalog,
+                                          caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(indexed[0], indexed[1], catalog)
+
+    def broken(rest: str) -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken/{rest:path}", broken)
+    with caplog.at_level(logging.ERROR, logger="cyberlex.api"):
+        response = TestClient(app, raise_server_exceptions=False).get("/broken/" + "a" * 10_000)
+    assert response.status_code == 500
+    logged, = [r.getMessage() for r in caplog.records if r.name == "cyberlex.api"]
+    assert logged == "unhandled error on GET /broken/" + "a" * 192 + "… (10,008 characters)"
+
+
+def test_a_search_response_carries_at_most_its_share_of_text_per_result(indexed: tuple[Settings, Searcher],
+                                                                         settings: Settings, catalog: Catalog) -> None:
+    capped = TestClient(create_app(settings.model_copy(update={"max_response_chars": 1000}), indexed[1], catalog))
+    results = capped.get("/search", params={"q": "preservation of stored computer data", "k": 8}).json()["results"]
+    assert len(results) == 8
+    assert all(len(r["text"]) <= 1000 // 8 + 1 for r in results)
+    assert any(r["truncated"] and r["text"].endswith("…") for r in results)
+    full = client_search(TestClient(create_app(settings, indexed[1], catalog)), "budapest-convention").json()
+    assert not any(r["truncated"] for r in full["results"])

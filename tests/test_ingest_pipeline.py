@@ -5,6 +5,7 @@ interrupted. Small corpus texts, one PDF among them, beside bad files made at te
 from __future__ import annotations
 
 import inspect
+import multiprocessing
 import os
 import pickle
 import random
@@ -21,8 +22,18 @@ import pytest
 from cyberlex.corpus import errors
 from cyberlex.corpus.catalog import load_catalog
 from cyberlex.corpus.model import Instrument, Passage
+from cyberlex.ingest.convert import Budget
+from cyberlex.ingest.pipeline import (
+    IngestReport,
+    Isolation,
+    Parsed,
+    ingest,
+    parse_instrument,
+    parse_isolated,
+    resolve_sources,
+    user_instrument,
+)
 from cyberlex.settings import PACKAGE_ROOT, Settings
-from cyberlex.ingest.pipeline import IngestReport, Parsed, ingest, resolve_sources
 
 CORPUS = Settings().corpus_dir
 PARIS, TREATY, SINGAPORE, PROTOCOL, ISRAEL = (CORPUS / name for name in (
@@ -142,6 +153,58 @@ def test_when_embedding_ahead_fails_every_instrument_is_still_indexed(caplog: py
     assert "RuntimeError: the model broke" in caplog.text
 
 
+def test_a_full_disk_ends_the_run_at_the_file_that_met_it() -> None:
+    sources = resolve_sources(load_catalog(), CORPUS, [PARIS, TREATY, PROTOCOL])
+    indexed = []
+
+    def index(instrument_id: str, passages: list[Passage]) -> None:
+        if instrument_id == "north-atlantic-treaty-1949":
+            raise errors.DiskFull("disk full at /data (needs ~200 MB, 12 MB free)")
+        indexed.append(instrument_id)
+
+    with pytest.raises(errors.DiskFull, match="disk full at /data"):
+        ingest(sources, index, parse_ahead=0)
+    assert indexed == ["paris-call-2018"]
+
+
+# ---- parsing in a process of its own, under limits --------------------------------------------------------------
+
+MALABO = CORPUS / "au-malabo-convention-2014.pdf"  # seconds to parse
+
+
+def test_an_isolated_parse_gives_what_a_parse_here_gives() -> None:
+    (path, instrument), = resolve_sources(load_catalog(), CORPUS, [PARIS])
+    assert parse_isolated(path, instrument, Budget(), Isolation(120, 1024)) == parse_instrument(path, instrument)
+
+
+@pytest.mark.parametrize(
+    ("source", "isolation", "reason"),
+    [
+        ("malabo", Isolation(1, 1024), "parsing took over 1 s, the limit (CYBERLEX_PARSE_SECONDS)"),
+        ("long.txt", Isolation(120, 100), "parsing needed over 100 MB, the limit (CYBERLEX_PARSE_MEMORY_MB)"),
+    ],
+)
+def test_an_isolated_parse_over_its_limits_is_stopped_with_the_reason(tmp_path: Path, source: str,
+                                                                      isolation: Isolation, reason: str) -> None:
+    path = MALABO if source == "malabo" else tmp_path / source
+    if source != "malabo":
+        path.write_text(("Words of a paragraph that goes on. " * 20 + "\n\n") * 3000, encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(errors.ConversionError) as caught:
+        parse_isolated(path, user_instrument(path), Budget(), isolation)
+    assert (caught.value.path, caught.value.reason) == (str(path), reason)
+    assert time.monotonic() - started < isolation.seconds + 10
+    assert not multiprocessing.active_children()
+
+
+def test_a_bug_met_in_an_isolated_parse_is_reported_as_a_bug() -> None:
+    (paris, instrument), = resolve_sources(load_catalog(), CORPUS, [PARIS])
+    report = ingest([(paris, replace(instrument, language=["en"]))], lambda *_: None,
+                    isolation=Isolation(120, 1024))
+    assert report.failed[str(paris)].startswith(f"{paris}: unexpected TypeError (a cyberlex bug; the log has the "
+                                                "traceback): unhashable type")
+
+
 ERRORS = [
     errors.CyberlexError("something went wrong"),
     errors.NotFound("no such thing"),
@@ -152,6 +215,8 @@ ERRORS = [
     errors.ConversionError("/corpus/scan.pdf", "no text layer (scanned PDF?)"),
     errors.StoreLocked("the index is in use by pid 1"),
     errors.StoreUnavailable("no index yet"),
+    errors.IndexDamaged("the index at /data is damaged (missing: segments/x); run cyberlex ingest to rebuild"),
+    errors.DiskFull("disk full at /data (needs ~200 MB, 12 MB free)"),
 ]
 
 
@@ -179,7 +244,7 @@ def index(instrument_id, passages):
     time.sleep(60)  # a long embedding, to be killed or interrupted in
 
 try:
-    ingest(resolve_sources(load_catalog(), Path(sys.argv[1]), [Path(p) for p in sys.argv[1:]]), index)
+    ingest(resolve_sources(load_catalog(), Path(sys.argv[1]).parent, [Path(p) for p in sys.argv[1:]]), index)
 except KeyboardInterrupt:
     sys.exit(130)
 """

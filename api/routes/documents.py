@@ -1,9 +1,12 @@
-"""Uploads: a user's own text (PDF, HTML, Markdown, plain text) ingested through the same pipeline as the corpus.
+"""Uploads: a user's own text (PDF, HTML, Markdown, plain text) ingested by the same service as the corpus
+(ingest.service): parsed in a worker process of its own under a time and a memory limit, indexed, the legal
+side-index rebuilt, the index's integrity recorded, the file kept under the data directory for a rebuild.
 
 Writes need the API key of the settings (header ``X-API-Key``); without one configured, uploads are off.
 Every check that needs no body (key, declared length) runs before the body is read. The upload is spooled
 by Starlette to an anonymous temporary file, copied for the converter into a temporary directory under a
-fixed name, and both are gone when the request ends: the client's file name only lends its suffix.
+fixed name, and both are gone when the request ends: the client's file name only lends its suffix. An upload
+may not take a catalogue instrument's id, nor one of its names as its title.
 """
 
 from __future__ import annotations
@@ -11,11 +14,10 @@ from __future__ import annotations
 import hmac
 import shutil
 import tempfile
-import threading
 from pathlib import Path, PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, Security
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 from starlette.datastructures import FormData, UploadFile
@@ -23,18 +25,19 @@ from starlette.datastructures import FormData, UploadFile
 from cyberlex.api.deps import CatalogDep, SearcherDep, SettingsDep
 from cyberlex.api.models import DocumentOut, ErrorOut
 from cyberlex.corpus.catalog import KINDS, LANGUAGES, UNITS, Catalog
-from cyberlex.corpus.errors import CatalogError, ConversionError, InvalidInput
+from cyberlex.corpus.errors import CatalogError, ConversionError, CyberlexError, InvalidInput
 from cyberlex.corpus.model import Instrument
-from cyberlex.index.indexer import Indexer
+from cyberlex.index import integrity
 from cyberlex.index.search import Searcher
+from cyberlex.ingest.convert import MB, SUFFIXES
+from cyberlex.ingest.pipeline import Isolation, namesake, user_instrument
+from cyberlex.ingest.service import IngestService
 from cyberlex.settings import Settings
-from cyberlex.ingest.pipeline import FORMATS, MB, parse_instrument, user_instrument
 
 router = APIRouter(tags=["documents"])
 
 FIELD_BYTES = 64 * 1024  # a metadata field's largest size; the body may exceed the file limit by the fields
 FIELDS = {"instrument_id": 100, "title": 300, "unit": 20, "language": 10, "jurisdiction": 100, "kind": 30}  # → chars
-_WRITE = threading.Lock()  # one upload indexed at a time: two of one id would race on its points
 
 ApiKey = Annotated[str | None, Security(APIKeyHeader(name="X-API-Key", auto_error=False))]
 
@@ -47,7 +50,7 @@ UPLOAD_BODY = {
                 "required": ["file", "instrument_id"],
                 "properties": {
                     "file": {"type": "string", "format": "binary",
-                             "description": f"the document; its name's suffix says its format: {', '.join(FORMATS)}"},
+                             "description": f"the document; its name's suffix says its format: {', '.join(SUFFIXES)}"},
                     "instrument_id": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
                                       "maxLength": FIELDS["instrument_id"],
                                       "description": "a new id (not a catalogue one); uploading it again replaces it"},
@@ -73,12 +76,14 @@ UPLOAD_BODY = {
             (400, "a malformed multipart body"),
             (401, "a missing or wrong X-API-Key"),
             (403, "uploads are disabled: the server has no API key"),
-            (409, "the id is a catalogue instrument's"),
+            (409, "the id is a catalogue instrument's, or the title one of its names"),
             (411, "no Content-Length"),
             (413, "the file is over Settings.max_upload_mb"),
             (415, "not multipart, or a file type that cannot be read"),
-            (422, "bad metadata, or a file with no readable text"),
-            (503, "the index is not open"),
+            (422, "bad metadata, a file with no readable text, or one over the parse limits (pages, characters, "
+                  "time, memory)"),
+            (503, "the index is not open, or damaged"),
+            (507, "too little free disk space to index it; nothing was written"),
         )
     },
 )
@@ -95,7 +100,7 @@ async def upload(
         upload = _file(form, limit, settings.max_upload_mb)
         suffix = PurePath(upload.filename or "").suffix.lower()
         instrument = _instrument(form, catalog, suffix)
-        report = await run_in_threadpool(_ingest, upload, instrument, settings, searcher)
+        report = await run_in_threadpool(_ingest, upload, instrument, request.app, searcher)
     request.app.state.inventory = None  # counts and titles changed
     return report
 
@@ -129,8 +134,8 @@ def _file(form: FormData, limit: int, limit_mb: float) -> UploadFile:
 
 def _instrument(form: FormData, catalog: Catalog, suffix: str) -> Instrument:
     """The instrument the upload becomes, its facts checked as a catalogue entry's are."""
-    if suffix not in FORMATS:
-        raise HTTPException(415, f"unsupported file type {suffix or '(no suffix)'!r}; valid: {', '.join(FORMATS)}")
+    if suffix not in SUFFIXES:
+        raise HTTPException(415, f"unsupported file type {suffix or '(no suffix)'!r}; valid: {', '.join(SUFFIXES)}")
     values: dict[str, str] = {}
     for name, most in FIELDS.items():
         value = form.get(name)
@@ -147,6 +152,9 @@ def _instrument(form: FormData, catalog: Catalog, suffix: str) -> Instrument:
         raise HTTPException(409, f"{instrument_id!r} is a catalogue instrument; uploads take a new id")
     values.setdefault("title", instrument_id)
     instrument = user_instrument(Path(f"upload{suffix}"), instrument_id, **values)
+    if (official := namesake(catalog, instrument)) is not None:
+        raise HTTPException(409, f"title {instrument.title!r} is a name of the catalogue instrument {official.id!r}; "
+                                 "an upload takes a title of its own")
     try:
         catalog.add(instrument)
     except CatalogError as exc:
@@ -154,22 +162,33 @@ def _instrument(form: FormData, catalog: Catalog, suffix: str) -> Instrument:
     return instrument
 
 
-def _ingest(upload: UploadFile, instrument: Instrument, settings: Settings, searcher: Searcher) -> DocumentOut:
-    """Parse and index, as ``cyberlex ingest`` does; runs in the threadpool (conversion and embedding are CPU)."""
+def _ingest(upload: UploadFile, instrument: Instrument, app: FastAPI, searcher: Searcher) -> DocumentOut:
+    """Ingest through the service, as ``cyberlex ingest`` does; runs in the threadpool (the parse waits on its worker,
+    embedding is CPU), one upload at a time (two of one id would race on its points) and while /health waits."""
+    settings: Settings = app.state.settings
+    service = IngestService(settings, searcher.store, app.state.catalog, searcher.encoder)
     with tempfile.TemporaryDirectory(prefix="cyberlex-upload-") as folder:
         path = Path(folder) / f"upload{PurePath(instrument.file).suffix}"
         upload.file.seek(0)
-        with path.open("wb") as out:
-            shutil.copyfileobj(upload.file, out)
         try:
-            parsed = parse_instrument(path, instrument)
-        except ConversionError as exc:
-            raise InvalidInput(f"file: {exc.reason}") from None  # the reason, not the server's temporary path
-        if not parsed.passages:
-            raise InvalidInput("file: no text found to index")
-    with _WRITE:
-        report = Indexer(settings, searcher.store, searcher.encoder).index(instrument.id, parsed.passages)
+            with path.open("wb") as out:
+                shutil.copyfileobj(upload.file, out)
+        except OSError as exc:
+            raise integrity.no_space(settings, exc) or exc
+        with app.state.watch.writing():
+            try:
+                outcome = service.run([(path, instrument)], isolation=Isolation(settings.parse_seconds,
+                                                                                settings.parse_memory_mb), keep=True)
+            finally:
+                app.state.wrote = app.state.wrote or service.wrote
+    error = outcome.report.errors.get(str(path))
+    if isinstance(error, ConversionError):
+        raise InvalidInput(f"file: {error.reason}") from None  # the reason, not the server's temporary path
+    if error is not None:
+        raise error if isinstance(error, CyberlexError) else RuntimeError(outcome.report.failed[str(path)])
+    change = outcome.report.changes[instrument.id]
     return DocumentOut(
-        instrument_id=instrument.id, provisions=len(parsed.provisions), passages=len(parsed.passages),
-        added=report.added, updated=report.updated, unchanged=report.unchanged, removed=report.removed,
+        instrument_id=instrument.id, provisions=outcome.report.provisions[instrument.id],
+        passages=outcome.report.passages[instrument.id], added=change.added, updated=change.updated,
+        unchanged=change.unchanged, removed=change.removed,
     )

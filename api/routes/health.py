@@ -1,8 +1,8 @@
-"""Liveness that means something: the store answers and holds passages."""
+"""Liveness that means something: the store answers, holds passages, and is what the last ingest wrote."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from cyberlex.api.deps import SearcherDep, SettingsDep
 from cyberlex.api.models import ErrorOut, HealthOut
@@ -13,11 +13,13 @@ router = APIRouter(tags=["health"])
 BUNDLED_MODEL = "all-MiniLM-L6-v2 (bundled)"
 
 
-@router.get("/health", responses={503: {"model": ErrorOut, "description": "the store is unreachable or empty"}})
-def health(searcher: SearcherDep, settings: SettingsDep) -> HealthOut:
+@router.get("/health", responses={503: {"model": ErrorOut, "description": "the store is unreachable, empty or damaged"}})
+def health(request: Request, searcher: SearcherDep, settings: SettingsDep) -> HealthOut:
+    """A plain `def`: checking the store's files against its integrity record reads them (index.integrity.Watch)."""
     passages = searcher.store.count()
     if not passages:
-        raise StoreUnavailable(f"the index at {searcher.store.location} holds no passages; run `cyberlex ingest`")
+        raise StoreUnavailable("the index holds no passages; run `cyberlex ingest`")
+    request.app.state.watch.check(searcher.store)
     return HealthOut(
         status="ok",
         store="server" if settings.qdrant_url else "edge",

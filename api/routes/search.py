@@ -44,6 +44,13 @@ def checked_values(inventory: Inventory, field: str, given: list[str]) -> tuple[
     return tuple(by_folded[v.casefold()] for v in given)
 
 
+def capped(results: list[ResultOut], most_chars: int) -> list[ResultOut]:
+    """Each result's text cut to an equal share of ``most_chars``, so that a response never holds k huge passages."""
+    share = most_chars // max(1, len(results))
+    return [r if len(r.text) <= share else r.model_copy(update={"text": r.text[:share] + "…", "truncated": True})
+            for r in results]
+
+
 def checked_tags(name: str, given: list[str], valid: tuple[str, ...]) -> tuple[str, ...]:
     """Deontic tags are a fixed vocabulary (ingest.deontic), matched case-insensitively."""
     unknown = [v for v in given if v.casefold() not in valid]
@@ -88,4 +95,6 @@ def search(
     )
     found = searcher.query(query, k=k, filters=filters, mode=mode, understand=understand)
     return SearchOut(query=query, understood=UnderstoodOut.of(found.understood), notice=found.notice,
-                     cited=found.cited, set_aside=list(found.set_aside), results=[ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in found.hits])
+                     cited=found.cited, set_aside=list(found.set_aside),
+                     results=capped([ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in found.hits],
+                                    settings.max_response_chars))
