@@ -1,7 +1,7 @@
 """Hostile files and damaged stores, run against the real engine: what a user sees, how long it takes, and what
 is lost (which must be nothing).
 
-    python -m cyberlex.evals.faults [--work DIR] [--full]
+    python -m cyberlex.evals.faults [--work DIR] [--full [--seed-cache data/cache]]
 
 Prints one row per case: the case, its outcome (the line a user reads), the time it took, and what was lost. Every
 case runs in a scratch data directory (a temporary one, or under ``--work``), never in CYBERLEX_DATA_DIR, through the
@@ -274,11 +274,12 @@ def build_index(data_dir: Path, full: bool) -> None:
 
 # ---- the cases --------------------------------------------------------------------------------------------------
 
-def file_rows(work: Path) -> Iterator[Row]:
+def file_rows(work: Path, names: list[str]) -> Iterator[Row]:
     from cyberlex.settings import Settings
 
     good_text = (Settings().corpus_dir / GOOD).read_bytes()
-    for name, (make, reason) in HOSTILE.items():
+    for name in names:
+        make, reason = HOSTILE[name]
         folder, data_dir = work / f"files-{name}", work / f"files-{name}-data"
         folder.mkdir()
         (folder / name).write_bytes(make())
@@ -306,11 +307,15 @@ def snapshot_instruments(data_dir: Path) -> dict[str, int]:
     return dict(found.instruments) if found else {}
 
 
-def store_rows(work: Path, full: bool) -> Iterator[Row]:
+def store_rows(work: Path, full: bool, names: list[str], seed: Path | None = None) -> Iterator[Row]:
     pristine = work / "store-pristine"
+    if seed is not None:
+        pristine.mkdir()
+        shutil.copytree(seed, pristine / "cache")
     build_index(pristine, full)
     before = snapshot(pristine)
-    for name, damage in DAMAGES.items():
+    for name in names:
+        damage = DAMAGES[name]
         data_dir = work / f"store-{name.replace(' ', '-').replace('/', '')}"
         copy_data(pristine, data_dir)
         damage(data_dir)
@@ -348,8 +353,11 @@ def _unchanged(data_dir: Path, before: Snapshot, record: bytes) -> str:
     return lost(before, snapshot(data_dir))
 
 
-def run(work: Path, full: bool = False) -> list[Row]:
-    return [*file_rows(work), *store_rows(work, full)]
+def run(work: Path, full: bool = False, files: list[str] | None = None, damages: list[str] | None = None,
+        seed: Path | None = None) -> list[Row]:
+    """Every case (the hostile ``files`` and the ``damages`` named, when given), then the full disk."""
+    return [*file_rows(work, list(HOSTILE) if files is None else files),
+            *store_rows(work, full, list(DAMAGES) if damages is None else damages, seed)]
 
 
 def to_markdown(rows: list[Row]) -> str:
@@ -362,10 +370,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, help="scratch directory (default: a temporary one, removed)")
     parser.add_argument("--full", action="store_true", help="damage an index of the whole corpus (minutes more)")
+    parser.add_argument("--seed-cache", type=Path, help="an embedding cache to start from (copied), e.g. "
+                        "data/cache: the full index then embeds nothing")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cyberlex-faults-", dir=args.work) as scratch:
-        rows = run(Path(scratch), args.full)
+        rows = run(Path(scratch), args.full, seed=args.seed_cache)
     print(to_markdown(rows))
     if args.json:
         args.json.write_text(json.dumps([r.__dict__ for r in rows], indent=1), encoding="utf-8")
