@@ -76,7 +76,11 @@ class Settings(BaseSettings):
         "definitional questions use their own, see index.fusion.IntentWeights)",
     )
     rrf_k: int = Field(60, ge=1, description="rank offset k of reciprocal rank fusion")
-    candidates: int = Field(50, ge=1, le=1000, description="passages fetched from each of dense and sparse before fusion")
+    candidates: int = Field(
+        150, ge=1, le=1000,
+        description="passages fetched from each of the open dense and sparse lists before fusion and grouping, whatever "
+        "k is asked, so that the first results never depend on k; a k near it may give fewer results than asked",
+    )
     bm25_k1: float = Field(1.2, ge=0, description="BM25 term-frequency saturation; the next ingest re-encodes every passage")
     bm25_b: float = Field(0.75, ge=0, le=1, description="BM25 length normalisation; the next ingest re-encodes every passage")
     bm25_avg_len: float = Field(

@@ -182,7 +182,11 @@ class Passage:
     @property
     def key(self) -> str:
         """Stable identity of the passage; the store derives its point id from it."""
-        return f"{self.unit_id}#{self.chunk}"
+        return self.key_of(self.unit_id, self.chunk)
+
+    @staticmethod
+    def key_of(unit_id: str, chunk: int) -> str:
+        return f"{unit_id}#{chunk}"
 
 
 @dataclass(frozen=True)

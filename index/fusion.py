@@ -108,7 +108,13 @@ class IntentFusion:
         self.default_dense = default_dense
 
     @component.output_types(documents=list[Document])
-    def run(self, lists: dict[str, list[Document]], understanding: Understanding) -> dict[str, list[Document]]:
+    def run(
+        self, lists: Mapping[str, list[Document]], understanding: Understanding, top_k: int | None = None
+    ) -> dict[str, list[Document]]:
+        """The fused ranking, its first ``top_k`` (the pool the results are grouped from) when given."""
+        return {"documents": self._fused(lists, understanding)[:top_k]}
+
+    def _fused(self, lists: Mapping[str, list[Document]], understanding: Understanding) -> list[Document]:
         dense = self.weights.dense.get(understanding.intent, self.default_dense)
         lexical = lists.get("open:sparse")
         if lexical is not None and (lexical[0].score if lexical else 0.0) < self.weights.weak_lexical_below:
@@ -119,10 +125,10 @@ class IntentFusion:
             if any(key.startswith(scope + ":") for key in lists):
                 scopes.append((self._scope(lists, scope, dense), weight))
         if len(scopes) == 1:
-            return {"documents": scopes[0][0]}
-        return {"documents": weighted_rrf(scopes, self.k)}
+            return scopes[0][0]
+        return weighted_rrf(scopes, self.k)
 
-    def _scope(self, lists: dict[str, list[Document]], scope: str, dense_weight: float) -> list[Document]:
+    def _scope(self, lists: Mapping[str, list[Document]], scope: str, dense_weight: float) -> list[Document]:
         if f"{scope}:hybrid" in lists:  # fused by Qdrant already
             return lists[f"{scope}:hybrid"]
         if f"{scope}:e5" in lists:

@@ -9,6 +9,7 @@ says that nothing is near.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from haystack import Document, component
@@ -30,7 +31,7 @@ class MatchJudge:
 
     @component.output_types(documents=list[Document], via=list[str], weak=list[bool], notice=str)
     def run(
-        self, lists: dict[str, list[Document]], documents: list[Document], via: list[str], where: dict[str, list[Any]]
+        self, lists: Mapping[str, list[Document]], documents: list[Document], via: list[str], where: dict[str, list[Any]]
     ) -> dict[str, Any]:
         # The lexical lists, and the multilingual one, run only when the question targets laws in another language.
         lexical_lists = [docs for key, docs in lists.items() if not key.endswith(":dense")]

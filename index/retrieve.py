@@ -7,7 +7,7 @@ found even when the open lists, over the whole corpus, hold none of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,27 @@ from cyberlex.ingest.definitions import Definition, term_key
 
 SCOPED_CANDIDATES = 50  # passages per scoped list: what the fusion can lift out of one instrument or place
 
-Lists = dict[str, list[Document]]  # "<scope>:<leg>" → ranked documents; scopes: open, named, place, definition, foreign
+
+
+class Lists(Mapping[str, list[Document]]):
+    """"<scope>:<leg>" → ranked documents (scopes: open, named, place, definition, foreign), handed from component
+    to component as it is: a pipeline deep-copies each input, walking every document of a dict of lists, which
+    took a third of a query's time; nothing changes these lists in place."""
+
+    def __init__(self, lists: dict[str, list[Document]] | None = None):
+        self._lists = dict(lists or {})
+
+    def __getitem__(self, key: str) -> list[Document]:
+        return self._lists[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Lists:
+        return self
 
 
 def foreign_languages(understanding: Understanding, catalog: Catalog, where: Where, held: Sequence[str] | None) -> list[str]:
@@ -108,7 +128,7 @@ class IntentRetriever:
         self.legs = tuple(legs)
         self.native = native
 
-    @component.output_types(lists=Lists)
+    @component.output_types(lists=Mapping[str, list[Document]])
     def run(
         self,
         understanding: Understanding,
@@ -120,7 +140,7 @@ class IntentRetriever:
         foreign_languages: list[str] | None = None,
     ) -> dict[str, Lists]:
         vectors = {"dense": query_embedding, "sparse": query_sparse_embedding}
-        lists: Lists = {}
+        lists: dict[str, list[Document]] = {}
         if foreign_embedding is not None and foreign_languages:
             condition: dict[str, list[Any]] = {"language": list(foreign_languages)}
             if understanding.instruments:
@@ -137,7 +157,7 @@ class IntentRetriever:
                 continue
             for leg in self.legs:
                 lists[f"{scope}:{leg}"] = self._search(scoped, limit, **{leg: vectors[leg]})
-        return {"lists": lists}
+        return {"lists": Lists(lists)}
 
     def _scopes(self, understanding: Understanding, top_k: int) -> list[tuple[str, Where, int]]:
         scopes: list[tuple[str, Where, int]] = [("open", {}, top_k)]

@@ -31,7 +31,6 @@ from cyberlex.index.store import NativeFusion, Store, open_store
 from cyberlex.index.understand import QueryUnderstanding, Understanding
 
 MODES = ("hybrid", "dense", "sparse")
-GROUPING_HEADROOM = 3  # candidates per wanted result, so grouping split provisions still fills k
 # A recital explains an article and often repeats its words; at equal match the article is what a lawyer cites.
 OPERATIVE_PRIOR = {"recital": 0.6, "preamble": 0.6}
 NO_MATCH_COSINE = 0.25  # MiniLM cosine under which a passage sharing no word with the query is no match
@@ -183,7 +182,7 @@ class Searcher:
         The candidates do not depend on ``k``, so the first ten results are the same whatever ``k`` is asked."""
         query = self._check_query(query, k, mode)
         where = self._where(filters)
-        candidates = max(self.settings.candidates, GROUPING_HEADROOM * self.settings.max_k)
+        candidates = self.settings.candidates
         result = self._pipelines[mode].run(
             {"text": query, "enabled": understand, "where": where, "top_k": candidates, "k": k, "mode": mode},
             include_outputs_from={"understanding"},
