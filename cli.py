@@ -46,6 +46,7 @@ def ingest(
     2 nothing could start or the run stopped (bad arguments, the index locked by another process, too little disk
     space), 130 interrupted."""
     from cyberlex.corpus.catalog import load_catalog
+    from cyberlex.index import integrity
     from cyberlex.index.legal import summary
     from cyberlex.ingest.pipeline import resolve_sources
     from cyberlex.ingest.service import IngestService
@@ -74,6 +75,8 @@ def ingest(
         raise typer.Exit(130) from None
     except CyberlexError as exc:
         _fail(exc)
+    except OSError as exc:  # the data directory unwritable, say: one line, as for any start-up failure
+        _fail(integrity.no_space(settings, exc) or exc)
     report = outcome.report
     for instrument_id, why in outcome.lost.items():
         typer.echo(f"LOST    {instrument_id}: the damaged index held it, but {why}; ingest it again", err=True)

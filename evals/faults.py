@@ -142,10 +142,11 @@ def overwrite_payload_page(data_dir: Path) -> None:
 
 
 def truncate_dense_vectors(data_dir: Path) -> None:
-    """The largest file of dense vectors (matrix.dat of an optimized segment, a chunk of an appendable one) cut to
-    half its size."""
-    largest = [f for f in _segment_files(data_dir, "vector_storage-dense/**/*") if f.is_file()][0]
-    os.truncate(largest, largest.stat().st_size // 2)
+    """The dense vectors cut to half their size: an optimized segment's matrix.dat, else the largest file of an
+    appendable segment's vectors."""
+    files = [f for f in _segment_files(data_dir, "vector_storage-dense/**/*") if f.is_file()]
+    target = next((f for f in files if f.name == "matrix.dat"), files[0])
+    os.truncate(target, target.stat().st_size // 2)
 
 
 def delete_segments(data_dir: Path) -> None:
@@ -324,10 +325,12 @@ def store_rows(work: Path, full: bool, names: list[str], seed: Path | None = Non
         with served(data_dir) as client:
             health = client.get("/health")  # type: ignore[attr-defined]
         refused = code == 2 and serve_code == 2 and serve_line == check_line and health.status_code == 503
-        code, rebuild_line, rebuild_seconds = cli(data_dir, *corpus_args(full))  # what the message says to run
+        code, _, rebuild_seconds = cli(data_dir, *corpus_args(full))  # what the message says to run
         after = snapshot(data_dir) if code in (0, 1) else {}
-        outcome = f"{'refused' if refused else 'NOT REFUSED'}: {check_line}; ingest: {rebuild_line}"
-        yield Row(f"store: {name}", outcome, seconds + rebuild_seconds, lost(before, after) if refused else "unnoticed")
+        said = check_line.replace(str(data_dir), "DATA_DIR")
+        outcome = (f"check, serve: exit 2, {said!r}; /health {health.status_code}; ingest: exit {code} in "
+                   f"{rebuild_seconds:.0f} s" if refused else f"NOT REFUSED: {said}")
+        yield Row(f"store: {name}", outcome, seconds, lost(before, after) if refused else "unnoticed")
     yield from disk_rows(work, pristine, before)
 
 
@@ -339,9 +342,11 @@ def disk_rows(work: Path, pristine: Path, before: Snapshot) -> Iterator[Row]:
     record = (data_dir / "integrity.json").read_bytes()
     with disk_with_free(5):
         code, line, seconds = cli(data_dir, "ingest", str(notes))
-        yield Row("disk full: ingest", f"exit {code}: {line}", seconds, _unchanged(data_dir, before, record))
+        yield Row("disk full: ingest", f"exit {code}: {line.replace(str(data_dir), 'DATA_DIR')}", seconds,
+                  _unchanged(data_dir, before, record))
         code, line, seconds = cli(data_dir, "serve", "--port", "9")
-        yield Row("disk full: serve", f"exit {code}: {line}", seconds, _unchanged(data_dir, before, record))
+        yield Row("disk full: serve", f"exit {code}: {line.replace(str(data_dir), 'DATA_DIR')}", seconds,
+                  _unchanged(data_dir, before, record))
     with served(data_dir) as client, disk_with_free(5):
         status, detail, seconds = upload(client, "more.md", notes.read_bytes(), "more-notes")
     yield Row("disk full: upload", f"{status}: {detail}", seconds, _unchanged(data_dir, before, record))

@@ -54,9 +54,9 @@ PROBE_SEED = 185  # the dense probe is a fixed random direction; any seed does
 SCORE_TOLERANCE = 1e-4
 MB = 1_000_000
 # What a write needs on disk, estimated high: per passage, its vectors and payload in a segment, the write-ahead log's
-# copy of them and the embedding cache's row (about 11 kB together on the corpus); and once per write, room for the
-# write-ahead log's next 32 MB file and the model's ONNX export (87 MB), when either has to be made. Optimizing at
-# the end rewrites the segments, so their present size counts too.
+# copy of them and the embedding cache's row; and once per write, room for the write-ahead log's next file and the
+# model's ONNX export, when either has to be made. Optimizing at the end rewrites the segments, so their present size
+# counts too.
 POINT_BYTES = 16_000
 RESERVE_BYTES = 128 * MB
 
@@ -97,8 +97,7 @@ def load_record(settings: Settings) -> Record | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise IndexDamaged(f"the index at {settings.data_dir} is damaged (its integrity record cannot be read: {exc}); "
-                           "run cyberlex ingest to rebuild") from None
+        raise damaged(settings, f"its integrity record cannot be read: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
     files = {path: (int(size), digest) for path, (size, digest) in data["files"].items()}

@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 SOURCES_FILE = "sources.json"
 UPLOADS = "uploads"
 DAMAGED = "edge.damaged"
-# Bytes of source text per passage, estimated low (the corpus has about 830), so that the space needed before a
-# run is estimated high.
+# Bytes of source file per passage, estimated low (half the corpus's), so that the space a run needs, estimated
+# before its files are parsed, is estimated high.
 BYTES_PER_PASSAGE = 400
 
 Progress = Callable[[Instrument, Parsed | None, object], None]

@@ -22,7 +22,8 @@ def test_a_hostile_file_and_a_damaged_store_lose_nothing(tmp_path: Path) -> None
     bomb, nested, damaged, *full = rows
     assert bomb.outcome.startswith("cli: 49,152 pages, over the limit of 2,000 (CYBERLEX_MAX_PAGES); upload: 422 ")
     assert nested.outcome == "cli: indexed; upload: 200 indexed"
-    assert damaged.outcome.startswith("refused: error: the index at ")
+    assert damaged.outcome.startswith("check, serve: exit 2, 'error: the index at DATA_DIR is damaged (of another size: ")
+    assert "/health 503; ingest: exit 0 in " in damaged.outcome
     assert all("disk full at " in r.outcome for r in full)
 
 
