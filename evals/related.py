@@ -28,6 +28,7 @@ from cyberlex.corpus.model import Passage, ProvisionId
 from cyberlex.index.embedders import DenseEncoder
 from cyberlex.index.legal import RELATED_K, SIGNALS, legal_path, load_legal_index, related_units
 from cyberlex.settings import Settings
+from cyberlex.ingest.convert import Budget
 from cyberlex.ingest.pipeline import parse_instrument, resolve_sources
 from cyberlex.ingest.references import known_ids_of
 
@@ -89,7 +90,7 @@ def corpus_passages(settings: Settings) -> tuple[list[Passage], set[str]]:
     passages: list[Passage] = []
     known: set[str] = set()
     for path, instrument in resolve_sources(load_catalog(), settings.corpus_dir):
-        parsed = parse_instrument(path, instrument, settings.max_file_mb)
+        parsed = parse_instrument(path, instrument, Budget.of(settings))
         passages += parsed.passages
         known |= known_ids_of(parsed.provisions)
     return passages, known
