@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from child_signals import answer_ctrl_c
+
 from cyberlex.corpus import errors
 from cyberlex.corpus.catalog import load_catalog
 from cyberlex.corpus.model import Instrument, Passage
@@ -253,7 +255,8 @@ except KeyboardInterrupt:
 def start_ingest() -> tuple[subprocess.Popen[str], int]:
     """An ingest in a session of its own, stopped in its first index() call; and its parse worker's pid."""
     process = subprocess.Popen([sys.executable, "-c", INGEST_THAT_HANGS, str(PARIS), str(TREATY)], cwd=PACKAGE_ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=answer_ctrl_c)
     assert process.stdout is not None
     worker, = map(int, process.stdout.readline().split())
     return process, worker

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from child_signals import answer_ctrl_c
+
 from cyberlex.corpus.model import Passage
 from cyberlex.index.documents import HASH_FIELD
 from cyberlex.index.edge_store import EdgeStore
@@ -41,6 +43,7 @@ def ingest_process(data_dir: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "cyberlex.cli", "ingest", *(str(corpus / f) for f in FILES)],
         cwd=PACKAGE_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=answer_ctrl_c,
     )
 
 
