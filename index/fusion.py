@@ -3,7 +3,7 @@
 ``rrf``: weighted reciprocal rank, w/(k + rank) + (1 − w)/(k + rank). ``minmax`` and ``zscore``: each
 list's scores normalised, then w·dense + (1 − w)·sparse; a passage missing from one list gets that
 list's floor (0 after min-max, one standard deviation below the list's lowest after z-score). Weight w is
-the dense weight.
+the dense weight. ``IntentFusion`` fuses each scope's pair this way, then the scopes by weighted RRF.
 """
 
 from __future__ import annotations
@@ -35,18 +35,6 @@ def fuse(
     scores = {doc_id: sum(part.get(doc_id, part.get(None, 0.0)) for part in parts) for doc_id in by_id}
     ranked = sorted(scores, key=lambda doc_id: (-scores[doc_id], doc_id))
     return [replace(by_id[doc_id], score=scores[doc_id]) for doc_id in ranked]
-
-
-@component
-class HybridFusion:
-    def __init__(self, method: str = "rrf", dense_weight: float = 0.5, k: int = 60):
-        self.method = method
-        self.dense_weight = dense_weight
-        self.k = k
-
-    @component.output_types(documents=list[Document])
-    def run(self, dense_documents: list[Document], sparse_documents: list[Document]) -> dict[str, list[Document]]:
-        return {"documents": fuse(dense_documents, sparse_documents, self.method, self.dense_weight, self.k)}
 
 
 def _rrf(docs: Sequence[Document], weight: float, k: int) -> dict[str | None, float]:
