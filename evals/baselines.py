@@ -72,7 +72,9 @@ class BM25System:
         )
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        tokens = self._tokenize([query])[0]
+        # A query with no word (punctuation alone) tokenizes to bm25s' placeholder "", which its vocabulary holds and its score
+        # matrix does not.
+        tokens = [t for t in self._tokenize([query])[0] if t]
         if not tokens:
             return []
         scores = self._bm25.get_scores(tokens)

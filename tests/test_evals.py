@@ -261,6 +261,10 @@ def test_bm25_returns_nothing_when_no_query_term_is_indexed() -> None:
     assert BM25System(FIVE_PASSAGES).search("zebra the of", k=5) == []
 
 
+def test_bm25_returns_nothing_for_a_query_of_punctuation_alone() -> None:
+    assert BM25System(FIVE_PASSAGES).search("§ ?", k=5) == []
+
+
 def test_bm25_fills_k_units_when_the_best_passages_all_belong_to_one_unit() -> None:
     # 60 passages of one unit outscore everything else: grouping must read past the first 20·k candidates.
     passages = [passage(f"act/s-1/{i}", "preservation order preservation order") for i in range(60)]
