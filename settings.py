@@ -66,13 +66,14 @@ class Settings(BaseSettings):
     )
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed by CORS; none by default")
     fusion: Literal["rrf", "minmax", "zscore", "native"] = Field(
-        "rrf",
+        "minmax",
         description="hybrid fusion: weighted reciprocal rank (rrf), min-max or z-score normalised scores, "
         "or Qdrant's own weighted RRF over prefetches (native)",
     )
     dense_weight: float = Field(
-        0.3, ge=0, le=1,
-        description="weight of the dense list in weighted RRF; sparse gets 1 - w (chosen on dev + dev2 together; "
+        0.4, ge=0, le=1,
+        description="weight of the dense list in the fusion; sparse gets 1 - w (chosen on dev + dev2 together, "
+        "docs/retrieval.md; "
         "definitional questions use their own, see index.fusion.IntentWeights)",
     )
     rrf_k: int = Field(60, ge=1, description="rank offset k of reciprocal rank fusion")

@@ -88,8 +88,8 @@ class IntentFusion:
     """One ranking from the lists ``IntentRetriever`` made: each scope's dense and sparse lists fused (by
     ``method``), then the scopes by weighted reciprocal rank. With the open scope alone, its ranking as it is."""
 
-    def __init__(self, method: str = "rrf", weights: IntentWeights = IntentWeights(), k: int = 60,
-                 default_dense: float = 0.3):
+    def __init__(self, method: str = "minmax", weights: IntentWeights = IntentWeights(), k: int = 60,
+                 default_dense: float = 0.4):
         self.method = method
         self.weights = weights
         self.k = k

@@ -8,6 +8,7 @@ from haystack import Document
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.index.fusion import IntentFusion, IntentWeights, OperativePrior, fuse, weighted_rrf
 from cyberlex.index.understand import Understanding
+from cyberlex.settings import Settings
 
 
 def ranked(*pairs: tuple[str, float]) -> list[Document]:
@@ -114,3 +115,15 @@ def test_meaning_decides_more_when_the_best_lexical_match_is_weak():
     fusion = IntentFusion("rrf", weights, 60, default_dense=0.0)
     assert fusion.run({"open:dense": DENSE, "open:sparse": SPARSE}, Understanding())["documents"][0].id == "c"
     assert fusion.run({"open:dense": DENSE, "open:sparse": weak_sparse}, Understanding())["documents"][0].id == "a"
+
+
+def test_the_default_fusion_lets_a_decisive_lexical_match_outrank_faint_agreement():
+    """Rank fusion hears only positions: a passage both lists place near the top, faintly, beats one whose words
+    match far better than anything else. The default (chosen on dev + dev2, docs/retrieval.md) weighs the scores."""
+    settings = Settings()
+    dense = ranked(("a", 0.61), ("b", 0.60), ("c", 0.595), ("e", 0.2))
+    sparse = ranked(("s", 40.0), ("c", 5.0), ("f", 4.0))
+    open_lists = {"open:dense": dense, "open:sparse": sparse}
+    fusion = IntentFusion(settings.fusion, IntentWeights(), settings.rrf_k, settings.dense_weight)
+    assert fusion.run(open_lists, Understanding())["documents"][0].id == "s"
+    assert fuse(dense, sparse, "rrf", settings.dense_weight)[0].id == "c"
