@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from cyberlex.corpus.errors import InvalidInput
 
@@ -149,6 +150,21 @@ class Provision:
         return "\n".join(b.text for b in self.blocks)
 
 
+class Part(NamedTuple):
+    """A subdivision printed inside a passage that holds several (a definition among a section's definitions, a
+    paragraph of a short article): where its text lies in the passage, and how it is cited, so a search can
+    return that subdivision alone when it is what matched. A tuple, so it is stored in a payload as it is."""
+
+    provision_id: str
+    label: str
+    citation: str
+    text_start: int  # where its text lies in the passage's text
+    text_end: int
+    start: int  # and in the source, as a passage's offsets are
+    end: int
+    page: int | None = None
+
+
 @dataclass(frozen=True)
 class Passage:
     """What is indexed and returned: a provision, or a slice of one cut at paragraph boundaries.
@@ -173,6 +189,7 @@ class Passage:
     end: int
     page: int | None = None
     group_id: str = ""
+    parts: tuple[Part, ...] = ()  # the subdivisions below provision_id it holds, when it holds several
     metadata: dict = field(default_factory=dict, compare=False)  # instrument facts for filters
 
     def __post_init__(self) -> None:

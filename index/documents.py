@@ -16,7 +16,7 @@ from typing import Any
 
 from haystack import Document
 
-from cyberlex.corpus.model import Passage
+from cyberlex.corpus.model import Part, Passage
 
 POINT_NAMESPACE = uuid.UUID("5f0c8a52-3a7e-4c1e-9d0e-6b1f3c2a9e41")
 PASSAGE_FIELDS = tuple(f.name for f in fields(Passage) if f.name != "metadata")
@@ -42,6 +42,7 @@ def payload(passage: Passage, signature: str) -> dict[str, Any]:
 def to_passage(data: dict[str, Any]) -> Passage:
     values = {name: data.get(name) for name in PASSAGE_FIELDS}
     values["path"] = tuple(values["path"] or ())
+    values["parts"] = tuple(Part(*part) for part in values["parts"] or ())
     metadata = {k: v for k, v in data.items() if k not in PASSAGE_FIELDS and k != HASH_FIELD}
     return Passage(**values, metadata=metadata)
 

@@ -21,6 +21,7 @@ from cyberlex.index.embedders import DenseEncoder, QueryEmbedder
 from cyberlex.index.fusion import IntentFusion, IntentWeights, OperativePrior
 from cyberlex.index.legal import legal_path
 from cyberlex.index.matching import MatchJudge
+from cyberlex.index.pinpoint import Pinpointer
 from cyberlex.index.provisions import ProvisionReader, ProvisionView
 from cyberlex.settings import Settings
 from cyberlex.index.sparse import SparseQueryEncoder
@@ -101,7 +102,7 @@ def build_query_pipeline(
 ) -> Pipeline:
     """query → understanding → [dense embedding] + [lay words → sparse encoding] + [e5 embedding, when the question
     targets laws in another language] → retrieval by intent (open and scoped lists) → fusion by intent → operative
-    prior → grouping (the typed citation first) → match judgement.
+    prior → grouping (the typed citation first) → pinpointing the subdivision asked → match judgement.
 
     Inputs, by name: ``text``, ``enabled`` (understanding), ``where``, ``top_k`` (candidates per open list), ``k``,
     ``mode``."""
@@ -116,6 +117,7 @@ def build_query_pipeline(
     pipeline.add_component("prior", OperativePrior(OPERATIVE_PRIOR))
     pipeline.add_component("citation", CitationLookup(ProvisionReader(store), catalog, known_units))
     pipeline.add_component("grouper", ProvisionGrouper())
+    pipeline.add_component("pinpoint", Pinpointer())
     pipeline.add_component("judge", MatchJudge(NO_MATCH_COSINE, WEAK_COSINE))
     if "dense" in legs:
         pipeline.add_component("query_embedder", QueryEmbedder(encoder))
@@ -137,7 +139,9 @@ def build_query_pipeline(
     pipeline.connect("prior.documents", "grouper.documents")
     pipeline.connect("citation.documents", "grouper.cited")
     pipeline.connect("retriever.lists", "judge.lists")
-    pipeline.connect("grouper.documents", "judge.documents")
+    pipeline.connect("grouper.documents", "pinpoint.documents")
+    pipeline.connect("grouper.via", "pinpoint.via")
+    pipeline.connect("pinpoint.documents", "judge.documents")
     pipeline.connect("grouper.via", "judge.via")
     return pipeline
 

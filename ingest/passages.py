@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from cyberlex.corpus.model import Block, Instrument, Passage, Provision, ProvisionId
+from cyberlex.corpus.model import Block, Instrument, Part, Passage, Provision, ProvisionId
 from cyberlex.corpus.citations import cite, unit_label
 from cyberlex.ingest.deontic import tag_passage
 
@@ -197,5 +197,26 @@ def _passage(provision: Provision, instrument: Instrument, piece: _Slice, chunk:
         group_id=str(provision_id.at_depth(instrument.citable_depth)),
         instrument_id=instrument.id, label=unit_label(provision.unit, sub, instrument), heading=provision.heading,
         path=provision.path, citation=cite(instrument, provision.unit, sub), text=piece.body,
-        start=first.start, end=last.end, page=first.page, metadata=dict(metadata),
+        start=first.start, end=last.end, page=first.page, parts=_parts(piece, provision, instrument),
+        metadata=dict(metadata),
     )
+
+
+def _parts(piece: _Slice, provision: Provision, instrument: Instrument) -> tuple[Part, ...]:
+    """The subdivisions below the passage's own that it holds whole, each block one (a lead-in is not one); none
+    when there are fewer than two, or the passage is a piece of one block."""
+    if piece.text:
+        return ()
+    parts: dict[tuple[str, ...], Part] = {}
+    offset, previous = 0, None
+    for block in piece.blocks:
+        end = offset + len(block.text)
+        if block.sub == previous and block.sub in parts:  # a subdivision's text in several blocks in a row
+            parts[block.sub] = parts[block.sub]._replace(text_end=end, end=block.end)
+        elif len(block.sub) > len(piece.sub) and block.sub not in parts:
+            parts[block.sub] = Part(str(ProvisionId(instrument.id, provision.unit, block.sub)),
+                                    unit_label(provision.unit, block.sub, instrument),
+                                    cite(instrument, provision.unit, block.sub), offset, end, block.start, block.end,
+                                    block.page)
+        offset, previous = end + 1, block.sub
+    return tuple(parts.values()) if len(parts) > 1 else ()

@@ -213,3 +213,42 @@ def test_group_id_round_trips_through_the_stored_payload(kind, tmp_path):
         read = sorted((to_passage(data) for _, data in store.scroll({"group_id": [f"{CFAA}/s-1030/a"]})),
                       key=lambda p: p.chunk)
     assert read == [p for p in passages if p.group_id == f"{CFAA}/s-1030/a"] and len(read) == 7
+
+
+@pytest.mark.parametrize(
+    ("blocks", "expected"),
+    [
+        # a short article's paragraphs: each a part, with where its text lies in the passage
+        ([(("1",), "1. First."), (("2",), "2. Second.")], [("manual/rule-6/1", "r. 6(1)", "1. First."),
+                                                         ("manual/rule-6/2", "r. 6(2)", "2. Second.")]),
+        # a lead-in is no part; the points under it are
+        ([((), "For the purposes of this rule:"), (("a",), "(a) one;"), (("b",), "(b) two.")],
+         [("manual/rule-6/a", "r. 6(a)", "(a) one;"), ("manual/rule-6/b", "r. 6(b)", "(b) two.")]),
+        # one subdivision's text in blocks in a row is one part
+        ([(("1",), "1. First,"), (("1",), "continued."), (("2",), "2. Second.")],
+         [("manual/rule-6/1", "r. 6(1)", "1. First,\ncontinued."), ("manual/rule-6/2", "r. 6(2)", "2. Second.")]),
+        # a single subdivision below the passage's own is no choice: no parts
+        ([((), "Lead-in:"), (("a",), "(a) only.")], []),
+        ([((), "A rule without subdivisions.")], []),
+    ],
+)
+def test_a_passage_holding_several_subdivisions_lists_them_as_parts(blocks, expected):
+    [passage] = to_passages([made(*blocks)], MANUAL)
+    assert [(p.provision_id, p.label, passage.text[p.text_start:p.text_end]) for p in passage.parts] == expected
+    assert all(p.citation == cite(MANUAL, "rule-6", tuple(p.provision_id.split("/")[2:])) for p in passage.parts)
+
+
+def test_a_piece_of_one_long_block_has_no_parts():
+    passages = to_passages([made((("1",), " ".join([words(40)] * 8)))], MANUAL)
+    assert len(passages) > 1 and all(p.parts == () for p in passages)
+
+
+@pytest.mark.parametrize("kind", ["edge", "client"])
+def test_parts_round_trip_through_the_stored_payload(kind, tmp_path):
+    [passage] = to_passages([made((("1",), "1. First."), (("2",), "2. Second."))], MANUAL)
+    store = EdgeStore(tmp_path / "edge") if kind == "edge" else ClientStore(QdrantClient(":memory:"), "test")
+    with store:
+        store.upsert([StoredPoint(point_id(passage.key), [1.0, 0.0], SparseEmbedding([1], [1.0]),
+                                  payload(passage, "sig"))])
+        [(_, data)] = list(store.scroll({}))
+    assert to_passage(data) == passage and len(passage.parts) == 2
