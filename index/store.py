@@ -6,7 +6,7 @@ multilingual-e5-small, held only by the passages ``index.e5`` embeds: languages 
 content hash); keyword indexes on the fields filters and the indexer select by, a bool index on ``binding``.
 The collection is created on the first upsert, when the dimension is known, so opening a store never needs
 the model. Qdrant adds no named vector to an existing collection: one created before ``e5`` existed must be
-rebuilt, which ``Store.require`` says. ``StoreRetriever`` is the store as a Haystack component.
+rebuilt, which ``Store.require`` says.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
 from cyberlex.corpus.errors import StoreUnavailable
-from cyberlex.index.documents import HASH_FIELD, scored_document
+from cyberlex.index.documents import HASH_FIELD
 from cyberlex.settings import Settings
 
 DENSE = "dense"
@@ -168,26 +167,3 @@ def open_store(settings: Settings) -> Store:
     return EdgeStore(settings.edge_path)
 
 
-@component
-class StoreRetriever:
-    """The store as a Haystack retriever: payloads come back as scored passage documents. ``vector`` names the
-    dense vector its query embedding searches (``E5`` for an e5 query embedding)."""
-
-    def __init__(self, store: Store, fusion: NativeFusion = NativeFusion(), vector: str = DENSE):
-        self.store = store
-        self.fusion = fusion
-        self.vector = vector
-
-    @component.output_types(documents=list[Document])
-    def run(
-        self,
-        where: dict[str, list[Any]],
-        top_k: int,
-        query_embedding: Sequence[float] | None = None,
-        query_sparse_embedding: SparseEmbedding | None = None,
-    ) -> dict[str, list[Document]]:
-        scored = self.store.query(
-            dense=query_embedding, sparse=query_sparse_embedding, where=where, limit=top_k, fusion=self.fusion,
-            using=self.vector,
-        )
-        return {"documents": [scored_document(payload, score) for payload, score in scored]}

@@ -20,7 +20,7 @@ from cyberlex.index.e5 import E5Encoder, E5PassageEmbedder
 from cyberlex.index.edge_store import EdgeStore
 from cyberlex.index.embedders import DenseEncoder, QueryEmbedder
 from cyberlex.index.indexer import Indexer
-from cyberlex.index.store import E5, E5_DIM, StoreRetriever
+from cyberlex.index.store import E5, E5_DIM
 from cyberlex.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,10 +88,10 @@ def indexed(request, settings, e5, tmp_path_factory):
     ],
 )
 def test_an_english_question_finds_the_japanese_article_that_answers_it(indexed, e5, question, expected):
-    """e5 query embedding → retriever on the e5 vector, as the search pipeline wires them."""
+    """e5 query embedding → a search of the e5 vector, as the search pipeline makes them."""
     embedding = QueryEmbedder(e5).run(question)["embedding"]
-    found = StoreRetriever(indexed, vector=E5).run(where={"language": ["ja"]}, top_k=2, query_embedding=embedding)
-    assert f"{ACT}/art-{expected}" in [doc.meta["unit_id"] for doc in found["documents"]]
+    found = indexed.query(dense=embedding, using=E5, where={"language": ["ja"]}, limit=2)
+    assert f"{ACT}/art-{expected}" in [payload["unit_id"] for payload, _ in found]
 
 
 def test_e5_puts_a_phrase_near_its_translations_and_minilm_does_not(settings, e5):

@@ -34,7 +34,6 @@ from cyberlex.index.store import (
     NativeFusion,
     Store,
     StoredPoint,
-    StoreRetriever,
     open_store,
 )
 
@@ -187,9 +186,7 @@ def test_an_e5_search_finds_only_the_points_that_have_an_e5_vector(store):
                   replace(stored(*POINTS[3]), extra={E5: e5_vector(1)})])
     assert units(store.query(dense=e5_vector(0), using=E5, limit=10)) == ["budapest/art-1", "tallinn/rule-1"]
     assert units(store.query(dense=e5_vector(0), using=E5, where={"binding": [False]}, limit=10)) == ["tallinn/rule-1"]
-    retriever = StoreRetriever(store, vector=E5)
-    found = retriever.run(where={}, top_k=10, query_embedding=e5_vector(1))["documents"]
-    assert [d.meta["unit_id"] for d in found] == ["tallinn/rule-1", "budapest/art-1"]
+    assert units(store.query(dense=e5_vector(1), using=E5, limit=10)) == ["tallinn/rule-1", "budapest/art-1"]
     assert units(store.query(dense=[0.0, 0.0, 0.0, 1.0], limit=1)) == ["tallinn/rule-1"]  # the dense vector as before
 
 
