@@ -212,6 +212,11 @@ def tag(text: str, heading: str = "", unit_kind: str = "") -> Tags:
     return Tags(tuple(f for f in FORCES if f in force), tuple(a for a in ADDRESSEES if a in who))
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences (and clauses ended by a semicolon or colon) the tagger reads one by one."""
+    return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
 def tag_provision(provision: Provision) -> Tags:
     """Tags of a whole provision: the union over its blocks, read with its heading (offences spread over points)."""
     return tag(provision.text, provision.heading, ProvisionId(provision.instrument_id, provision.unit).kind)
