@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from cyberlex.corpus.catalog import Catalog
-from cyberlex.corpus.errors import InvalidInput
 from cyberlex.corpus.model import Passage, ProvisionId
 from cyberlex.index.documents import to_passage
 from cyberlex.index.embedders import DenseEncoder, embedding_text
@@ -86,13 +85,8 @@ class Comparer:
         anchor = f"{view.heading}\n{anchor_sentence(view.text)}"
         return Comparison(query, view, self._compare(query, anchor, view.heading, view, self._vouched(view)))
 
-    def question(self, q: str, max_chars: int) -> Comparison:
-        """The provision of every instrument that best answers a question."""
-        query = " ".join(q.split())
-        if not query:
-            raise InvalidInput("q is empty: give a question (“illegal access to a computer system”) or a provision")
-        if len(query) > max_chars:
-            raise InvalidInput(f"q has {len(query)} characters; at most {max_chars}")
+    def question(self, query: str) -> Comparison:
+        """The provision of every instrument that best answers a question (checked by the caller)."""
         return Comparison(query, None, self._compare(query, query, query, None, {}))
 
     def _vouched(self, view: ProvisionView) -> dict[str, dict[str, list[str]]]:
