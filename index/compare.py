@@ -1,22 +1,28 @@
 """Comparison across jurisdictions: for one provision (or a question), its counterpart in every other instrument,
-one row each, with the sentence that carries the match (SHERLOC's offence-by-country grid).
+one row each, with the sentence that carries the match (SHERLOC's offence-by-country grid, from what the index
+already has).
 
-For each other instrument the passages are ranked by reciprocal-rank fusion of up to four lists, all scoped to
-that instrument:
+Candidates, per other instrument: its passages nearest by meaning to the source's heading and text (dense), its
+passages best by the source's words (the sparse index), and every passage of its units whose headings are nearest
+the source's heading, of the units the legal index's related provisions (``index/legal.py``) list for the source,
+and of the units the source refers to or that refer to it (the references resolver). Like is compared with like:
+a rule with rules (no recitals, preambles, annexes or definitions), a definition with definitions.
 
-- dense: the passages nearest to the embedding of the source's heading and text (the question's, for ``q``);
-- lexical: the passages best matching the source's words (the sparse index, as a search does);
-- related: the units the legal index's concordance (``index/legal.py``) ranks closest to the source unit;
-- references: the units the source's text cites, or that cite the source, resolved by the references resolver.
+Each candidate unit scores the cosine of its nearest passage + ``HEADING_WEIGHT`` × its heading's cosine with the
+source's heading + ``LEXICAL_WEIGHT`` × its best lexical score over the instrument's best + ``VOUCHED_WEIGHT`` when
+related provisions or a reference name it. Headings weigh most because they are the drafter's own name for the
+rule ("Unauthorised access to computer material" against "Access with intent to commit ... offence"); the weights
+were set by reading Budapest arts. 2-10 against the concordance (``evals/data/concordance.tsv``), not per pair.
+The best unit is the counterpart. A unit far from the source by meaning (cosine under ``FLOOR``) that nothing
+vouches for is left out; one under ``WEAK`` is kept, flagged weak, and sorted last.
 
-The passage at the top is the counterpart: its provision id is the most specific the text has (s. 4(a)(1), not
-s. 4). A counterpart whose passage is far from the source by meaning (dense cosine under ``FLOOR``) and that
-neither the concordance nor a reference vouches for is left out; one under ``WEAK`` is kept but flagged weak.
-
-The key sentence is the counterpart passage's sentence that shares the most of the source's words, weighted by
-how rare each word is in the passage's instrument's candidates (IDF over the compared passages) and divided by
-the square root of the sentence's length, so a short sentence that names the offence beats a long list that
-mentions it once; a tie goes to the earlier sentence.
+The key sentence is the rule the row shows: among the unit's sentences, the one sharing the most words of the
+source's anchor (its heading and its first sentence that states an obligation, prohibition or permission), each
+word weighted by its IDF over the unit's sentences and the sum divided by the square root of the sentence's
+length, so that the sentence naming the conduct beats a chapeau or a penalty that repeats the instrument's
+vocabulary; a tie goes to the earlier sentence. The counterpart's id and citation are those of the deepest
+subdivision whose line holds the key sentence (s. 4(a)(1), § 1030(a)(2), not s. 4 or § 1030), and its force is
+the key sentence's (else its passage's, else its unit's).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from haystack.dataclasses import SparseEmbedding
 
 from cyberlex.corpus.catalog import Catalog
 from cyberlex.corpus.model import Passage, ProvisionId
@@ -36,7 +43,6 @@ from cyberlex.index.legal import NOT_RULES, LegalIndex, instrument_group
 from cyberlex.index.provisions import ProvisionReader, ProvisionView, unit_id_of
 from cyberlex.index.sparse import encode_query, tokenize
 from cyberlex.index.store import Store
-from haystack.dataclasses import SparseEmbedding
 from cyberlex.ingest.deontic import sentences, tag
 
 CANDIDATES = 10  # passages per list and instrument, units by heading
@@ -90,7 +96,7 @@ class Comparer:
         return Comparison(query, None, self._compare(query, query, query, None, {}))
 
     def _vouched(self, view: ProvisionView) -> dict[str, dict[str, list[str]]]:
-        """Source → instrument group → unit ids in rank order, from the concordance and from references."""
+        """Signal (related, reference) → instrument group → the units it names there, in its order."""
         vouched: dict[str, dict[str, list[str]]] = {"related": defaultdict(list), "reference": defaultdict(list)}
         if self.legal is None:
             return vouched
@@ -117,16 +123,19 @@ class Comparer:
         groups: dict[str, list[str]] = defaultdict(list)
         for iid in self.store.facet("instrument_id"):
             groups[instrument_group(iid, self.catalog)].append(iid)
+        nearest: dict[str, list[str]] = defaultdict(list)  # group → its units, nearest heading first
+        for unit, (_, group) in sorted(headings.items(), key=lambda item: -item[1][0]):
+            if len(nearest[group]) < CANDIDATES:
+                nearest[group].append(unit)
+        cosines = {unit: cosine for unit, (cosine, _) in headings.items()}
         rows = []
         for group, iids in groups.items():
             if group == exclude:
                 continue
             named = {n: units.get(group, []) for n, units in vouched.items()}
-            nearest_headings = sorted((u for u in headings if headings[u][1] == group),
-                                      key=lambda u: -headings[u][0])[:CANDIDATES]
-            candidates = self._candidates(vector, sparse, iids, [*nearest_headings, *(u for us in named.values()
-                                                                                     for u in us)], like)
-            row = self._best(anchor, candidates, {u: c for u, (c, _) in headings.items()}, named)
+            candidates = self._candidates(vector, sparse, iids, [*nearest[group], *(u for us in named.values()
+                                                                                   for u in us)], like)
+            row = self._best(anchor, candidates, cosines, named)
             if row is not None:
                 rows.append(row)
         return sorted(rows, key=lambda r: (r.weak, -r.score))
