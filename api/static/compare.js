@@ -34,8 +34,9 @@ async function showCompare(provisionId) {
   if (ticket !== latest) return;
   const title = `${body.citation}${body.heading ? ` — ${body.heading}` : ""}`;
   document.title = `Compare ${body.citation} — cyberlex`;
-  const strong = body.rows.filter((r) => !r.weak).length;
-  setStatus(`${body.rows.length} instruments compared; ${strong} close counterpart${strong === 1 ? "" : "s"}.`);
+  const weak = body.rows.filter((r) => r.weak).length;
+  setStatus(`A counterpart in ${body.rows.length} other instrument${body.rows.length === 1 ? "" : "s"}` +
+    (weak ? `, ${weak} of them weak matches (last, greyed).` : "."));
   const headers = ["Jurisdiction", "Citation", "Heading", "Key sentence", "Status", "Force"];
   show(el("section", { class: "compare", "aria-labelledby": "compare-title" },
     el("h1", { id: "compare-title", class: "section-title" }, "Across jurisdictions: ", title),
