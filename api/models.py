@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from cyberlex.corpus.model import Instrument, Passage
+from cyberlex.index.compare import Counterpart
 from cyberlex.index.legal import LegalIndex, Related, TermUse
 from cyberlex.index.provisions import ProvisionView
 from cyberlex.index.search import Hit
@@ -293,3 +294,38 @@ class DefinitionOut(BaseModel):
 class DefinitionsOut(BaseModel):
     term: str
     definitions: list[DefinitionOut]
+
+
+class CompareRowOut(BaseModel):
+    """One instrument's counterpart."""
+
+    instrument_id: str
+    instrument: InstrumentOut
+    provision_id: str = Field(description="the deepest subdivision holding the key sentence: `.../s-4/a/1`")
+    citation: str = Field(description="as printed: `18 U.S.C. § 1030(a)(2)`")
+    label: str
+    heading: str
+    key_sentence: str = Field(description="the sentence of the counterpart that best carries the source's words")
+    status: str = Field(description="the status the passage carries (in-force, repealed, ...)")
+    force: list[str] = Field(description="deontic force of the key sentence (else of its passage): obligation, ...")
+    score: float = Field(description="meaning + heading + words (+ concordance): what chose it; rows in its order")
+    similarity: float = Field(description="dense cosine of the counterpart's nearest passage with the source")
+    vouched: list[str] = Field(description="what else names it: related (the concordance), reference")
+    weak: bool = Field(description="far by meaning and vouched for by nothing: check it before relying on it")
+
+    @classmethod
+    def of(cls, row: Counterpart, instrument: Instrument) -> CompareRowOut:
+        view, passage = row.provision, row.passage
+        return cls(instrument_id=view.instrument_id, instrument=InstrumentOut.of(instrument),
+                   provision_id=view.provision_id, citation=view.citation, label=view.label, heading=view.heading,
+                   key_sentence=row.key_sentence, status=str(passage.metadata.get("status", instrument.status)),
+                   force=list(row.force), score=row.score, similarity=row.similarity, vouched=list(row.vouched),
+                   weak=row.weak)
+
+
+class CompareOut(BaseModel):
+    provision_id: str | None = Field(description="the provision compared; null for a question")
+    citation: str | None
+    heading: str | None
+    query: str = Field(description="what was compared: the provision's heading and text, or the question")
+    rows: list[CompareRowOut] = Field(description="one per other instrument, best first, weak ones last")

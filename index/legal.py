@@ -244,7 +244,7 @@ def related_units(
         matrices.append(_dense(rules, units, row, encoder, signals))
     if "lexical" in signals:
         matrices.append(_lexical(rules, units, row))
-    group = np.array([_instrument_group(ProvisionId.parse(u).instrument, catalog) for u in units])
+    group = np.array([instrument_group(ProvisionId.parse(u).instrument, catalog) for u in units])
     related: dict[str, list[tuple[str, float]]] = {}
     for start in range(0, len(units), ROWS_PER_BLOCK):
         block = slice(start, min(start + ROWS_PER_BLOCK, len(units)))
@@ -308,7 +308,7 @@ def _zscores(similarity: np.ndarray, other: np.ndarray) -> np.ndarray:
     return (similarity - mean) / np.where(std > 0, std, 1)
 
 
-def _instrument_group(instrument_id: str, catalog: Catalog) -> str:
+def instrument_group(instrument_id: str, catalog: Catalog) -> str:
     """Two catalogue entries for one instrument (a PDF and an HTML copy) are not each other's "others"."""
     if instrument_id not in catalog:
         return instrument_id

@@ -76,6 +76,17 @@ class ProvisionReader:
         unit = _Unit(passages)
         return unit.view(asked.at_depth(unit.depth_of(asked.sub)))
 
+    def holding(self, unit_id: str, sentence: str) -> ProvisionView:
+        """The deepest subdivision of the unit whose text holds ``sentence`` (the unit itself when no one line
+        does), without neighbours: a passage can hold several points, a sentence lies in one."""
+        passages = self._passages({"unit_id": [unit_id]})
+        if not passages:
+            raise UnknownProvision(unit_id, f"{unit_id} is not indexed", "")
+        unit = _Unit(passages)
+        wanted = " ".join(sentence.split())
+        line = next((line for line in unit.lines if wanted and wanted in " ".join(line.text.split())), None)
+        return unit.view(_parse(unit_id) if line is None else replace(_parse(unit_id), sub=line.sub))
+
     def _passages(self, where: Where) -> list[Passage]:
         return sorted((to_passage(p) for _, p in self.store.scroll(where)), key=lambda p: p.chunk)
 

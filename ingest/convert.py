@@ -37,6 +37,8 @@ _COMMON = (
     n.fold_fullwidth_digits,
     n.expand_ligatures,
     n.replace_nonbreaking,
+    n.strip_consolidation_markers,
+    n.space_paragraph_numbers,
     n.collapse_spaces,
 )
 _EXTRACTED = _COMMON + (n.repair_letter_spacing,)  # text that came out of a PDF at some point

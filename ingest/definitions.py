@@ -41,9 +41,13 @@ _QUOTED = re.compile(
     rf"(?P<tail>[^“”\"‘’`;:.\n]{{0,60}}?\s*\b{_VERB}|\s*$)"
 )
 _TERM_IN = re.compile(_QUOTED_TERM)
-# Unquoted terms: "(a) Access refers to ..." in a definitions section; "In this section, computer data means ...;
-# ( données informatiques ) computer password means ..." (Canadian style, the French term in brackets).
-_HEADED = re.compile(r"^(?P<term>[A-Z][\w’'-]*(?:\s+[\w’'-]+){0,5}?)\s+(?:means|refers\s+to|includes|shall\s+mean)\b")
+# Unquoted terms: "(a) Access refers to ..." in a definitions section, one a block; or run on, each after a ";",
+# a ":" or a sentence's end ("For the purposes of this Convention: AU means the African Union; Child pornography
+# means ...", the Malabo Convention's style, whose definitions the PDF text joins into few blocks); "In this section,
+# computer data means ...; ( données informatiques ) computer password means ..." (Canadian style, the French term
+# in brackets).
+_HEADED = re.compile(r"(?:^|(?<=[;:.]\s)|(?<=[;:]))\s*(?!(?:It|This|That|These|Those|Such|Which|Each|Any|Where)\b)"
+                     r"(?P<term>[A-Z][\w’'-]*(?:\s+[\w’'-]+){0,5}?)\s+(?:means|refers\s+to|includes|shall\s+mean)\b")
 _BRACKETED = re.compile(r"(?:\bIn\s+this\s+(?:section|Act|Part|Code),\s+|\(\s[^()]{1,60}\s\)\s+)"
                         r"(?P<term>[a-z][\w-]*(?:\s+[\w-]+){0,5}?)\s+(?:means|includes)\b")
 _JAPANESE = re.compile(r"「(?P<term>[^」]{1,40})」とは")
@@ -108,8 +112,8 @@ def _terms_in_block(text: str, body_start: int, headed: bool, arabic: bool) -> l
     hits = [(m.start(), tuple(t.group(1) for t in _TERM_IN.finditer(m.group("terms")))) for m in _QUOTED.finditer(body)]
     hits += [(m.start(), (m.group("term"),)) for m in _JAPANESE.finditer(body)]
     hits += [(m.start("term"), (m.group("term"),)) for m in _BRACKETED.finditer(body)]
-    if headed and not hits and (m := _HEADED.match(body)):
-        hits.append((0, (m.group("term"),)))
+    if headed and not hits:
+        hits += [(m.start("term"), (m.group("term"),)) for m in _HEADED.finditer(body)]
     if arabic:
         hits += [(m.start(), (m.group("term"),)) for m in _ARABIC.finditer(body)]
     return sorted((start + body_start, tuple(t.strip() for t in terms)) for start, terms in hits)

@@ -15,7 +15,7 @@ Decisions, so that the tags mean the same thing everywhere (and in ``evals/data/
   offences ..." is an obligation of states, not a prohibition. "Shall not be required/liable" is an
   exemption, not a prohibition.
 - **permission**: a right, power or discretion: "may", "is entitled to", "has the right to", "shall have
-  the power/authority to". Not "as may be necessary", "may include", "which ... may" (a description).
+  the power/authority to", "it shall not be unlawful for X to" (X is permitted: 18 U.S.C. § 2511(2)(d)). Not "as may be necessary", "may include", "which ... may" (a description).
 - **definition**: a quoted term with "means"/"includes"/"refers to", "the term X means", a lead-in "for the
   purposes of this Act:", or a heading Definitions/Interpretation/Use of terms. Modal verbs inside a
   definition describe the defined thing and are not read as rules.
@@ -128,7 +128,8 @@ _MODAL = re.compile(
         r"\s+refrain\b|\bundertakes?\s+not\s+to\b|\b(?i:it)\s+(?:is|shall\s+be)\s+unlawful\b"
         r"|\bshall\s+be\s+prohibited\b|\b(?:is|are)\s+(?:hereby\s+|strictly\s+)?prohibited\b(?!\s+by)"
         r"|\b(?i:there)\s+shall\s+be\s+no\b|てはならない|ではならない|لا\s+يجوز|يحظر|ห้าม)",
-        r"(?P<permission>\bshall(?:\s*,[^,.;]{0,120},)?\s+(?:have|enjoy)\s+(?:[\w-]+,?\s+){0,5}?(?:right|rights|power"
+        r"(?P<permission>\b(?i:it)\s+(?:shall\s+not\s+be|is\s+not)\s+unlawful\b"
+        r"|\bshall(?:\s*,[^,.;]{0,120},)?\s+(?:have|enjoy)\s+(?:[\w-]+,?\s+){0,5}?(?:right|rights|power"
         r"|powers|authority|competence|jurisdiction)\b|\bmay\b(?!\s+\d)|\b(?:is|are)\s+(?:entitled|authori[sz]ed"
         r"|empowered|permitted)\s+to\b|\b(?:has|have)\s+(?:the\s+|an?\s+)?(?:\w+\s+)?(?:right|power|jurisdiction)\b"
         r"|\bshall\s+be\s+(?:entitled|authori[sz]ed|empowered|permitted|enabled|lawful|competent)\b"
@@ -147,6 +148,8 @@ _PASSIVE = re.compile(r"(?:\s*,[^,.;]{0,120},)?\s+(?:\w+ly\s+)?be\s+(?:\w+ly\s+)
                       r"|dealt|met|found|shown|given|taken|done)\b")
 _AGENT = re.compile(r"[^.;]{0,80}?\bby\s+(?:the\s+|any\s+|each\s+|a\s+|an\s+)?")
 _NOTHING = re.compile(r"(?i)^\W*(?:\(?\w{1,4}[.)]\s*)?nothing\b")  # "Nothing in this Convention shall ..."
+_LAWFUL = re.compile(r"(?i)unlawful$")  # "it is (not) unlawful for X to ...": X is bound (permitted)
+_BENEFICIARY = re.compile(r"[^.;]{0,80}?\bfor\s+")
 _SUBJECTLESS = re.compile(r"(?i)prohibited$|there\s+shall\s+be\s+no$")  # the subject is the act, the agent follows
 _PARTICIPLE = re.compile(r"(?i)^(?:(?:and|or)\s+)?\w+ed\b")
 # "Member States shall ensure that ...": the later modals of the sentence bind the Member States' object.
@@ -212,6 +215,11 @@ def tag(text: str, heading: str = "", unit_kind: str = "") -> Tags:
     return Tags(tuple(f for f in FORCES if f in force), tuple(a for a in ADDRESSEES if a in who))
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences (and clauses ended by a semicolon or colon) the tagger reads one by one."""
+    return [s for s in _SENTENCE.split(text) if s.strip()]
+
+
 def tag_provision(provision: Provision) -> Tags:
     """Tags of a whole provision: the union over its blocks, read with its heading (offences spread over points)."""
     return tag(provision.text, provision.heading, ProvisionId(provision.instrument_id, provision.unit).kind)
@@ -241,6 +249,8 @@ def _read_sentence(sentence: str, subject: _Finder, force: set[str], who: set[st
         passive = _PASSIVE.match(sentence, m.end())
         if passive or _SUBJECTLESS.search(m.group()):
             found = _agent(sentence, passive.end() if passive else m.end())
+        elif _LAWFUL.search(m.group()):
+            found = _beneficiary(sentence, m.end())
         else:
             lead = m.group() if m.group()[:3].lower() == "no " else ""  # "No person shall": the subject is in the match
             found = set() if coordinated else subject(sentence, window + lead, m)
@@ -304,6 +314,13 @@ def _coordinated(window: str) -> bool:
     """"... shall notify X and shall inform Y": the second modal shares the subject of the first."""
     tail = window.rstrip()
     return tail.endswith(",") or tail.rsplit(None, 1)[-1:] in (["and"], ["or"], ["but"])
+
+
+def _beneficiary(sentence: str, at: int) -> set[str]:
+    """Whom "it is unlawful for ... to" binds, or "it shall not be unlawful for ... to" permits: the first actor
+    named after "for"."""
+    found = _BENEFICIARY.match(sentence, at)
+    return _names(sentence[found.end():found.end() + 120], first=True) if found else set()
 
 
 def _agent(sentence: str, at: int) -> set[str]:

@@ -87,6 +87,31 @@ def collapse_spaces(text: str) -> str:
     return _TRAILING_SPACES.sub("", _INNER_SPACES.sub(" ", text))
 
 
+_MARKER = r"[►▼][A-Z]{1,2}\d{0,3}\b|◄"
+# An inserted run that opens at a line's end and closes on the next text line: a title split off its heading
+# ("### Article 4 — ►M2" / "Security of processing ◄"), joined back.
+_SPLIT_INSERTION = re.compile(r"[ \t]*►[A-Z]{1,2}\d{0,3}[ \t]*\n(?:[ \t]*\n)*[ \t]*([^\n►▼◄]{1,120}?)[ \t]*◄")
+_LEADING_MARKERS = re.compile(rf"^[ \t]*(?:(?:{_MARKER})[ \t]*)+", re.MULTILINE)
+_MARKERS = re.compile(rf"[ \t]*(?:{_MARKER})")
+
+
+def strip_consolidation_markers(text: str) -> str:
+    """EUR-Lex consolidated texts mark amended runs: ▼B or ▼M2 before a block of the basic act or of amendment 2,
+    ►M2 ... ◄ around an inserted run, ►C1 for a corrigendum. They are editorial, not the law's words, and leaked
+    into headings ("Article 4 — ►M2"); they go, and a run split off its line is joined back."""
+    text = _SPLIT_INSERTION.sub(lambda m: " " + m.group(1), text)
+    return _MARKERS.sub("", _LEADING_MARKERS.sub("", text))
+
+
+_GLUED_NUMBER = re.compile(r"^([ \t]*\(?\d{1,3}[a-z]?[.)])(?=[A-Z][a-z])", re.MULTILINE)
+
+
+def space_paragraph_numbers(text: str) -> str:
+    """A paragraph number glued to its first word ("4.All Members" in the UN Charter's source) gets its space back,
+    so the text reads "4. All Members" and the word is a word to search."""
+    return _GLUED_NUMBER.sub(r"\1 ", text)
+
+
 _LETTER = r"[^\W\d_]"
 _BROKEN_WORD = re.compile(rf"({_LETTER}+)-\n[ \t]*({_LETTER}+)")
 _COMPOUND = re.compile(rf"{_LETTER}+(?:-{_LETTER}+)+")

@@ -23,6 +23,12 @@ BUDAPEST = "budapest-convention"
 SINGAPORE = "singapore-computer-misuse-act-1993"
 CANADA = "canada-criminal-code-computer-offences"
 INSTRUMENTS = (BUDAPEST, SINGAPORE, CANADA)
+KENYA = "kenya-computer-misuse-cybercrimes-act-2018"
+PHILIPPINES = "philippines-cybercrime-prevention-act-2012"
+CFAA = "us-cfaa-18usc1030"
+MALABO = "au-malabo-convention-2014"
+# the instruments with the counterparts of Budapest art. 2 that the comparison tests look for
+COMPARED = (BUDAPEST, KENYA, PHILIPPINES, CFAA, MALABO, SINGAPORE)
 
 
 def ingest(data_dir: Path, instruments: tuple[str, ...] = INSTRUMENTS) -> str:
@@ -35,17 +41,19 @@ def ingest(data_dir: Path, instruments: tuple[str, ...] = INSTRUMENTS) -> str:
 
 
 @cache
-def built() -> tuple[Path, str]:
+def built(instruments: tuple[str, ...] = INSTRUMENTS) -> tuple[Path, str]:
     """The data directory, ingested once per process (removed at exit), and what the ingest printed."""
     data_dir = Path(tempfile.mkdtemp(prefix="cyberlex-legal-"))
     atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
-    return data_dir, ingest(data_dir)
+    return data_dir, ingest(data_dir, instruments)
 
 
 @contextmanager
-def legal_index(catalog: Catalog) -> Iterator[tuple[Settings, Searcher, str]]:
-    """The settings, an open Searcher over the shared index (closed after) and the ingest's output."""
-    data_dir, output = built()
+def legal_index(catalog: Catalog, instruments: tuple[str, ...] = INSTRUMENTS
+                ) -> Iterator[tuple[Settings, Searcher, str]]:
+    """The settings, an open Searcher over the shared index of ``instruments`` (closed after) and the ingest's
+    output."""
+    data_dir, output = built(instruments)
     settings = Settings(data_dir=data_dir)
     searcher = Searcher(settings, catalog=catalog)
     searcher.warm_up()

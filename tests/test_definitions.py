@@ -7,6 +7,7 @@ from functools import cache
 import pytest
 
 from cyberlex.corpus.catalog import load_catalog
+from cyberlex.corpus.model import Block, Provision
 from cyberlex.settings import Settings
 from cyberlex.ingest.definitions import Definition, extract_definitions, lookup, term_key, term_spans
 from cyberlex.ingest.pipeline import parse_instrument
@@ -16,7 +17,8 @@ INSTRUMENTS = (
     "kenya-computer-misuse-cybercrimes-act-2018", "singapore-computer-misuse-act-1993",
     "vienna-convention-law-of-treaties-1969", "eu-dora-2022-2554", "us-cisa-2015-6usc1501",
     "japan-unauthorized-computer-access-act-1999-ja", "thailand-cybersecurity-act-2019-th",
-    "saudi-anti-cyber-crime-law-2007-ar", "pakistan-peca-2016",
+    "saudi-anti-cyber-crime-law-2007-ar", "pakistan-peca-2016", "philippines-cybercrime-prevention-act-2012",
+    "au-malabo-convention-2014",
 )
 
 
@@ -52,6 +54,9 @@ def defined(instrument_id: str) -> dict[str, str]:
     ("us-cfaa-18usc1030", "protected computer", "us-cfaa-18usc1030/s-1030/e/2"),
     ("us-cfaa-18usc1030", "exceeds authorized access", "us-cfaa-18usc1030/s-1030/e/6"),
     ("kenya-computer-misuse-cybercrimes-act-2018", "computer system", "kenya-computer-misuse-cybercrimes-act-2018/s-2"),
+    ("philippines-cybercrime-prevention-act-2012", "computer system", "philippines-cybercrime-prevention-act-2012/s-3/g"),
+    ("au-malabo-convention-2014", "computer system", "au-malabo-convention-2014/art-1"),
+    ("au-malabo-convention-2014", "au", "au-malabo-convention-2014/art-1"),
     ("kenya-computer-misuse-cybercrimes-act-2018", "asset", "kenya-computer-misuse-cybercrimes-act-2018/s-2"),
     ("kenya-computer-misuse-cybercrimes-act-2018", "child", "kenya-computer-misuse-cybercrimes-act-2018/s-24/3"),
     ("singapore-computer-misuse-act-1993", "output", "singapore-computer-misuse-act-1993/s-2/1"),
@@ -70,6 +75,7 @@ def test_term_is_defined_at_its_most_specific_provision(instrument_id: str, term
     ("budapest-convention", 4), ("gdpr-2016-679", 26), ("eu-nis2-directive-2022-2555", 41),
     ("us-cfaa-18usc1030", 14), ("kenya-computer-misuse-cybercrimes-act-2018", 35), ("eu-dora-2022-2554", 60),
     ("vienna-convention-law-of-treaties-1969", 12), ("pakistan-peca-2016", 40), ("saudi-anti-cyber-crime-law-2007-ar", 10),
+    ("au-malabo-convention-2014", 35),
 ])
 def test_definition_counts_reach_known_minimums(instrument_id: str, minimum: int) -> None:
     assert len(definitions(instrument_id)) >= minimum
@@ -121,3 +127,33 @@ def test_term_spans_prefer_the_longest_term_and_whole_words() -> None:
 
 def test_term_spans_of_no_terms_is_empty() -> None:
     assert term_spans("any text", []) == []
+
+
+def _provision(heading: str, *blocks: str) -> Provision:
+    return Provision(id="x/art-1", instrument_id="x", unit="art-1", label="Art. 1", heading=heading, path=(),
+                     blocks=tuple(Block(sub=(chr(97 + n),) if n else (), text=t, start=0, end=len(t))
+                                  for n, t in enumerate(blocks)))
+
+
+@pytest.mark.parametrize(("heading", "blocks", "terms"), [
+    # quoted, one a block (Budapest)
+    ("Definitions", ("For the purposes of this Convention:", "a. \"computer system\" means any device;"),
+     ["computer system"]),
+    # quoted, run on after the previous one's last point (Kenya)
+    ("Interpretation", ("In this Act— \"asset\" includes data; \"computer system\" means a device;",),
+     ["asset", "computer system"]),
+    # unquoted, one a block (Philippines)
+    ("Definition of Terms", ("For purposes of this Act:", "(g) Computer system refers to any device;"),
+     ["Computer system"]),
+    # unquoted, run on after ":", ";" and a sentence's end (Malabo)
+    ("Definitions", ("For the purposes of this Convention: AU means the African Union; Child pornography means any "
+                     "visual depiction. Code of conduct means a set of rules; Computer system means an electronic "
+                     "device;",),
+     ["AU", "Child pornography", "Code of conduct", "Computer system"]),
+    # a sentence inside a definition that opens with a pronoun is no definition
+    ("Definitions", ("Data means facts. It includes programs; This includes copies.",), ["Data"]),
+    # no definitions heading, no quotes: no definition
+    ("Illegal access", ("Access means entry; Computer system means a device;",), []),
+])
+def test_each_drafting_style_of_definitions_is_read(heading: str, blocks: tuple[str, ...], terms: list[str]) -> None:
+    assert [d.term for d in extract_definitions([_provision(heading, *blocks)])] == terms

@@ -53,6 +53,14 @@ def provision(provision_id: str) -> Provision:
     ("The provisions of this article shall not apply where such treaty exists.", (), ()),
     ("A service provider shall not be subject to any civil or criminal liability.", (), ()),
     ("‘personal data’ means any information relating to an identified natural person;", ("definition",), ()),
+    ("It shall not be unlawful under this chapter for a person not acting under color of law to intercept a wire, "
+     "oral, or electronic communication where such person is a party to the communication.", ("permission",),
+     ("persons",)),
+    ("It shall not be unlawful under this chapter for a provider of electronic communication service to the public "
+     "to divulge the contents of any such communication.", ("permission",), ("providers",)),
+    ("It shall not be unlawful under this section to advertise for sale a device.", ("permission",), ()),
+    ("It is unlawful for any person to intercept a communication.", ("prohibition",), ("persons",)),
+    ("It is not an offence under subsection (1) if the user had reasonable grounds to believe so.", (), ()),
     ("何人も、不正アクセス行為をしてはならない。", ("prohibition",), ("persons",)),
     ("都道府県公安委員会は、知識の普及に努めなければならない。", ("obligation",), ("authorities",)),
     ("يعاقب بالسجن مدة لا تزيد على سنة كلُّ شخص يرتكب أيًا من الجرائم المعلوماتية", ("prohibition",), ("persons",)),

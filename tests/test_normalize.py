@@ -205,3 +205,37 @@ def test_short_documents_keep_every_line() -> None:
 def test_apply_runs_cleaners_in_order() -> None:
     cleaners = (n.normalize_line_endings, n.replace_nonbreaking, n.fold_fullwidth_digits)
     assert n.apply("Article\u00a0１\r\n", cleaners) == "Article 1\n"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("### Article 4 — ►M2\n\nSecurity of processing ◄\n\n1.", "### Article 4 — Security of processing\n\n1."),
+        ("▼M2\n\n1.\n\nThis Directive provides", "\n\n1.\n\nThis Directive provides"),
+        ("▼B\n(f)", "\n(f)"),
+        ("▼M2 —————", "—————"),
+        ("the ►M2 electronic communications ◄ service", "the electronic communications service"),
+        ("as amended by ►C1 Regulation (EU) 2016/679 ◄.", "as amended by Regulation (EU) 2016/679."),
+        ("►A1 ►M12 two markers", "two markers"),
+        ("no ►marker or ▼ here, Member States ◆", "no ►marker or ▼ here, Member States ◆"),
+    ],
+)
+def test_consolidation_markers_are_stripped_from_text_and_headings(raw: str, expected: str) -> None:
+    assert n.strip_consolidation_markers(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("4.All Members shall refrain", "4. All Members shall refrain"),
+        ("  2)The Organization", "  2) The Organization"),
+        ("(3)Each Party", "(3) Each Party"),
+        ("1a.Without prejudice", "1a. Without prejudice"),
+        ("4. All Members", "4. All Members"),
+        ("1.A. Outline label", "1.A. Outline label"),
+        ("Article 4.2 of", "Article 4.2 of"),
+        ("in 2019.The next", "in 2019.The next"),
+    ],
+)
+def test_a_paragraph_number_glued_to_its_first_word_gets_its_space(raw: str, expected: str) -> None:
+    assert n.space_paragraph_numbers(raw) == expected

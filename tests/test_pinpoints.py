@@ -73,7 +73,7 @@ def lookup(store: Store, reader: ProvisionReader) -> CitationLookup:
         (f"{NIS2}/art-21/2/d", "Directive (EU) 2022/2555, art. 21(2)(d)", "(d) supply chain security"),
         (f"{NIS2}/art-23/4/b", "Directive (EU) 2022/2555, art. 23(4)(b)", "(b) without undue delay"),
         (f"{API}/art-51/5/b", "Additional Protocol I to the Geneva Conventions, art. 51(5)(b)", "(b) an attack"),
-        (f"{CHARTER}/art-2/4", "Charter of the United Nations, art. 2(4)", "4.All Members shall refrain"),
+        (f"{CHARTER}/art-2/4", "Charter of the United Nations, art. 2(4)", "4. All Members shall refrain"),
         (f"{BUDAPEST}/art-29/2/c", "Convention on Cybercrime (ETS No. 185), art. 29(2)(c)", "c) the stored"),
         (f"{JAPAN}/art-2/4/1", "Act on Prohibition of Unauthorized Computer Access (Japan, Act No. 128 of 1999), "
                                "art. 2(4)(1)", "1. アクセス制御機能を有する"),

@@ -605,7 +605,9 @@ async function showProvision(id) {
   show(
     back && el("p", { class: "back" }, navLink(back, "← Back to the results")),
     el("div", { class: "provision-page" },
-      el("div", { class: "provision-main" }, provisionArticle(view, 1), legalLinks(view), relatedSection(view, ticket)),
+      el("div", { class: "provision-main" }, provisionArticle(view, 1),
+        el("p", { class: "compare-link" }, navLink(compareHref(view.provision_id), "Compare across jurisdictions")),
+        legalLinks(view), relatedSection(view, ticket)),
       catalogueEntry(view.instrument)));
   window.scrollTo(0, 0);
   main.focus({ preventScroll: true });
@@ -619,6 +621,7 @@ function route() {
   const params = new URLSearchParams(location.search);
   fillForm(params);
   if ((params.get("define") || "").trim()) return showDefinitions(params.get("define").trim());
+  if ((params.get("compare") || "").trim()) return showCompare(params.get("compare").trim());
   if (!(params.get("q") || "").trim()) {
     latest++;
     document.title = "cyberlex — cited provisions of cyber law";
