@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from cyberlex.corpus.catalog import Catalog
 from cyberlex.corpus.errors import InvalidInput
@@ -58,7 +59,8 @@ def _printed_number(prefix: str, number: str) -> str:
 
 
 def _printed_subs(sub: tuple[str, ...], us_code: bool) -> str:
-    """US Code subparagraphs and subclauses are capitals: § 1030(c)(4)(A)(i)(I)."""
+    """A pinpoint known only by its id (no text at hand to print it from, see ``printed_pinpoint``): US Code
+    subparagraphs and subclauses are capitals, § 1030(c)(4)(A)(i)(I)."""
     if not us_code:
         return "".join(f"({s})" for s in sub)
     printed, level = [], "subsection"
@@ -86,6 +88,30 @@ def cite(instrument: Instrument, unit: str, sub: tuple[str, ...] = ()) -> str:
     """The full citation: "Directive (EU) 2022/2555, art. 23(4)(a)", "18 U.S.C. § 1030(a)(2)"."""
     us_code, pinpoint = _pinpoint(unit, sub, instrument, 1)
     return f"{instrument.citation}{' ' if us_code else ', '}{pinpoint}"
+
+
+class Line(Protocol):
+    """A run of a unit's text and the subdivision it belongs to (an ingest Block, a line the reader reads back)."""
+
+    @property
+    def sub(self) -> tuple[str, ...]: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def printed_pinpoint(sub: tuple[str, ...], lines: Sequence[Line]) -> str:
+    """The pinpoint below the unit as the text prints it, capitals included: "(a)(2)(C)" in § 1030, but "(2)(d)"
+    in § 2511, whose lettered paragraphs sit under numbered subsections. Ids are lowercase, and no rule of levels
+    tells the case: each level is read at the head of the first line at that level (``sub`` as is where the
+    text does not show it)."""
+    out = []
+    for depth, label in enumerate(sub, start=1):
+        opening = next((line for line in lines if line.sub[:depth] == sub[:depth]), None)
+        head = opening.text[:80] if opening else ""
+        mark = re.search(rf"(?<![^\s(\[—]){re.escape(label)}(?=\s*[.)])", head, re.IGNORECASE)
+        out.append(f"({mark.group() if mark else label})")
+    return "".join(out)
 
 
 # ── typed citations ─────────────────────────────────────────────────────────────────────────────────

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from cyberlex.corpus.model import Block, Instrument, Passage, Provision, ProvisionId
-from cyberlex.corpus.citations import cite, unit_label
+from cyberlex.corpus.citations import cite, printed_pinpoint, unit_label
 from cyberlex.ingest.deontic import tag_passage
 
 UNIT_KINDS = {"art": "article", "s": "section", "rule": "rule", "recital": "recital", "annex": "annex",
@@ -192,10 +192,11 @@ def _passage(provision: Provision, instrument: Instrument, piece: _Slice, chunk:
     sub = piece.sub
     first, last = piece.blocks[0], piece.blocks[-1]
     provision_id = ProvisionId(instrument.id, provision.unit, sub)
+    pinpoint = printed_pinpoint(sub, provision.blocks)  # as printed: "(2)(d)" in § 2511, "(a)(2)(C)" in § 1030
     return Passage(
         provision_id=str(provision_id), unit_id=provision.id, chunk=chunk,
         group_id=str(provision_id.at_depth(instrument.citable_depth)),
-        instrument_id=instrument.id, label=unit_label(provision.unit, sub, instrument), heading=provision.heading,
-        path=provision.path, citation=cite(instrument, provision.unit, sub), text=piece.body,
-        start=first.start, end=last.end, page=first.page, metadata=dict(metadata),
+        instrument_id=instrument.id, label=unit_label(provision.unit, (), instrument) + pinpoint,
+        heading=provision.heading, path=provision.path, citation=cite(instrument, provision.unit) + pinpoint,
+        text=piece.body, start=first.start, end=last.end, page=first.page, metadata=dict(metadata),
     )
