@@ -135,8 +135,8 @@ _NATIVE_UNIT = re.compile(  # 第3条第2項, 第三十条の二 (ja); มาต
     rf"第(?P<ja>{_KANJI_NUM})(?:の(?P<ja_branch>{_KANJI_NUM}))?条(?:の(?P<ja_branch2>{_KANJI_NUM}))?"
     rf"(?P<ja_sub>(?:第{_KANJI_NUM}[項号])*)"
     r"|มาตรา\s*(?P<th>\d+(?:/\d+)?)"
-    r"|(?<![\u0600-\u06ff])(?:ال)?مادة\s*(?:(?P<ar>\d+)|\(\s*(?P<ar_paren>\d+)\s*\)|(?P<ar_words>[\u0600-\u06ff]+"
-    r"(?:\s+[\u0600-\u06ff]+){0,2}))"
+    r"|(?<![\u0600-\u06ff])(?:ال)?مادة\s*(?:(?P<ar>\d+)|\(\s*(?P<ar_paren>\d+)\s*\)|(?P<ar_words>[\u0621-\u064a]+"
+    r"(?:\s+[\u0621-\u064a]+){0,2}))"  # words are letters: "المادة السادسة عشرة، من ..." ends at the comma
 )
 _US_CITATION = re.compile(
     rf"""(?<![A-Za-z0-9])(?P<title>\d{{1,2}})\s*U\.?\s?S\.?\s?C\.?(?:\s?A\.)?\s*(?:§§?\s*|sec(?:tion|\.)?\s*)?
@@ -147,10 +147,10 @@ _US_CITATION = re.compile(
 )
 _SUB_ITEM = re.compile(r"\(\s*([^()\s]+)\s*\)")
 _SUBS_AFTER_NAME = re.compile(rf"\s*(?P<sub>(?:{_SUB})+)", re.IGNORECASE)
-# "of the", and the same in the texts' own languages: แห่ง/ของ/ตาม (th), من/في (ar)
-_GAP_AFTER_UNIT = re.compile(r"\s*(?:[,:]\s*)?(?:(?:of|in|under|to|from|من|في)\s+|(?:แห่ง|ของ|ตาม)\s*)?(?:the\s+)?",
+# "of the", and the same in the texts' own languages: แห่ง/ของ/ตาม (th), من/في (ar); the Arabic comma too
+_GAP_AFTER_UNIT = re.compile(r"\s*(?:[,:،]\s*)?(?:(?:of|in|under|to|from|من|في)\s+|(?:แห่ง|ของ|ตาม)\s*)?(?:the\s+)?",
                              re.IGNORECASE)
-_GAP_BEFORE_UNIT = re.compile(r"(?:['’]s|の)?\s*(?:[,:\-–—]\s*)?")  # "GDPR's Art. 5", "不正アクセス禁止法の第3条"
+_GAP_BEFORE_UNIT = re.compile(r"(?:['’]s|の)?\s*(?:[,:،\-–—]\s*)?")  # "GDPR's Art. 5", "不正アクセス禁止法の第3条"
 _SERIES = re.compile(r"\b(?:C?ETS)\s*(?:No\.?|n°)?\s*(\d+)\b")  # Council of Europe treaty numbers
 _TITLE_PARTS = re.compile(r"\s*—\s*")  # a bilingual title: "不正アクセス行為の禁止等に関する法律（…）— Act on …"
 _TRAILING_NOTE = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")  # "(Act No. 128 of 1999)", "（平成十一年法律第百二十八号）"
