@@ -251,7 +251,7 @@ def test_an_unknown_instrument_is_404_naming_the_valid_ids(client: TestClient) -
 
 def test_health_reports_the_store_the_passages_and_the_model(client: TestClient) -> None:
     assert client.get("/health").json() == {
-        "status": "ok", "store": "edge", "passages": 9, "model": "all-MiniLM-L6-v2 (bundled)",
+        "status": "ok", "store": "edge", "passages": 10, "model": "all-MiniLM-L6-v2 (bundled)",
     }
 
 
@@ -276,7 +276,7 @@ def test_without_a_searcher_the_app_opens_the_store_from_settings(tmp_path: Path
     with small_index(tmp_path, catalog) as (settings, _):
         pass  # built, then closed: the app opens it again itself
     with TestClient(create_app(settings, catalog=catalog)) as client:
-        assert client.get("/health").json()["passages"] == 9
+        assert client.get("/health").json()["passages"] == 10
         assert results(client, q="GDPR Art. 33")[0]["via"] == "citation"
 
 
