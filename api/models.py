@@ -126,8 +126,8 @@ class SearchOut(BaseModel):
     notice: str = Field("", description="what a typed citation found of what it asked (\"GDPR has no Art. 100\"), "
                         "why there are no results, or that some match only weakly")
     cited: str = Field("", description="the provision id a typed citation asks for, found or not")
-    cited_level: str = Field("", description="the provision id found for it: `cited` itself, or the deepest level above "
-                             "it that the text has (the first result; `notice` says what it lacks); \"\" when none")
+    cited_level: str = Field("", description="the provision id found for it: `cited` itself, or the deepest level "
+                             "above it that the text has (the first result; `notice` says what it lacks); \"\" if none")
     set_aside: list[str] = Field([], description="filters (by parameter name) a typed citation ignored to open the "
                                  "instrument it names")
     results: list[ResultOut]
