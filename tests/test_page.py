@@ -192,6 +192,7 @@ def test_after_a_filtered_search_a_typed_citation_opens_its_instrument_and_names
     expect(page).to_have_url(re.compile(r"jurisdiction=Kenya"))
     expect(page.locator(".cited .kicker")).to_have_text("The provision you cited")
     expect(page.locator(".cited .notice")).to_contain_text("these filters were set aside for it: jurisdiction: Kenya.")
+    expect(page.locator("#status")).to_contain_text("other passages with jurisdiction: Kenya")
     expect(page.locator(".cited h2.citation, .cited .citation-text").first).to_contain_text(
         "Regulation (EU) 2016/679, art. 33")
 

@@ -565,7 +565,7 @@ async function runSearch(params) {
   const cited = first.via === "citation";
   const exact = body.cited_level === body.cited;  // else the text stops above the pinpoint typed
   const count = body.results.length;
-  const filtered = active.length && !body.set_aside.length ? ` with ${active.join(", ")}` : "";
+  const filtered = active.length ? ` with ${active.join(", ")}` : "";  // the other passages keep every filter
   const others = `${rest.length} other passage${rest.length === 1 ? "" : "s"}${filtered}`;
   setStatus(!cited ? `${count} result${count === 1 ? "" : "s"} for “${q}”${filtered}.`
     : exact ? `The provision you cited, ${first.citation}, and ${others}.`
