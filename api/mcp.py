@@ -24,6 +24,7 @@ from starlette.requests import Request
 from cyberlex.api.deps import get_catalog, get_inventory, get_searcher
 from cyberlex.api.inventory import Inventory
 from cyberlex.api.models import (
+    CitedProvisionOut,
     DefinitionsOut,
     InstrumentEntry,
     ProvisionOut,
@@ -36,8 +37,7 @@ from cyberlex.api.routes import legal as legal_route
 from cyberlex.api.routes import provisions as provisions_route
 from cyberlex.api.routes import search as search_route
 from cyberlex.api.routes.vocabularies import vocabularies_of
-from cyberlex.corpus.citations import parse_citation
-from cyberlex.corpus.errors import CyberlexError, InvalidInput, UnknownProvision
+from cyberlex.corpus.errors import CyberlexError, InvalidInput
 from cyberlex.index.legal import RELATED_K
 
 PATH = "/mcp"
@@ -147,20 +147,20 @@ def create_mcp(app: FastAPI) -> MCPServer:
         citation: Annotated[str, Field(min_length=1, max_length=settings.max_query_chars, description=(
             "a citation as a lawyer writes it: `Art. 29(3) Budapest Convention`, `GDPR Art. 32`, "
             "`18 U.S.C. § 1030(e)(8)`"))],
-    ) -> ProvisionOut:
-        """The provision a citation names, in full as get_provision gives it; a paragraph the index does not hold
-        gives its article. An error says when there is no such provision in the index, or when the text names no
-        catalogued instrument and unit."""
-        hits = get_searcher(request).search(citation, k=1, mode="sparse")  # the citation look-up runs in any mode
-        if hits and hits[0].via == "citation":
-            return provision_out(hits[0].passage.provision_id)
-        parsed = parse_citation(citation, app.state.catalog)
-        if parsed is not None:
-            raise UnknownProvision(parsed.provision_id)
-        raise InvalidInput(
-            f"{citation!r} is not a citation of a catalogued instrument; write an instrument and a unit, such as "
-            "'GDPR Art. 32', 'Budapest Convention art. 29(3)' or '18 U.S.C. § 1030(a)(2)' (list_instruments names them)"
-        )
+    ) -> CitedProvisionOut:
+        """The provision a citation names, in full as get_provision gives it, with `cited` (the id asked for) and
+        `notice`: a pinpoint deeper than the text gives the deepest level of it the text has, and `notice` says what
+        that lacks ("" when found exactly). An error says when the instrument named has no such unit (and which it
+        has nearest), or when the text names no catalogued instrument and unit."""
+        found = get_searcher(request).cited(citation)
+        if found is None:
+            raise InvalidInput(
+                f"{citation!r} is not a citation of a catalogued instrument; write an instrument and a unit, such as "
+                "'GDPR Art. 32', 'Budapest Convention art. 29(3)' or '18 U.S.C. § 1030(a)(2)' (list_instruments "
+                "names them)"
+            )
+        cited, view, notice = found
+        return CitedProvisionOut(**provision_out(view.provision_id).model_dump(), cited=cited, notice=notice)
 
     @tool
     def definitions(

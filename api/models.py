@@ -127,7 +127,10 @@ class SearchOut(BaseModel):
     notice: str = Field("", description="what a typed citation found of what it asked (\"GDPR has no Art. 100\"), "
                         "why there are no results, or that some match only weakly")
     cited: str = Field("", description="the provision id a typed citation asks for, found or not")
-    set_aside: list[str] = Field([], description="filters a typed citation ignored to open the instrument it names")
+    cited_level: str = Field("", description="the provision id found for it: `cited` itself, or the deepest level "
+                             "above it that the text has (the first result; `notice` says what it lacks); \"\" if none")
+    set_aside: list[str] = Field([], description="filters (by parameter name) a typed citation ignored to open the "
+                                 "instrument it names")
     results: list[ResultOut]
 
 
@@ -189,6 +192,14 @@ class ProvisionOut(BaseModel):
                 incoming=[ReferenceOut.of(r) for r in legal.incoming(view.provision_id)],
             ),
         )
+
+
+class CitedProvisionOut(ProvisionOut):
+    """What a citation look-up answers: the provision found, and how it stands to the one cited."""
+
+    cited: str = Field(description="the provision id the citation asks for")
+    notice: str = Field(description="\"\" when `provision_id` is `cited`; else what the text lacks of it: the "
+                        "provision given is the deepest level of the citation the text has")
 
 
 class HealthOut(BaseModel):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from cyberlex.corpus.catalog import Catalog
 from cyberlex.corpus.errors import InvalidInput
@@ -58,7 +59,8 @@ def _printed_number(prefix: str, number: str) -> str:
 
 
 def _printed_subs(sub: tuple[str, ...], us_code: bool) -> str:
-    """US Code subparagraphs and subclauses are capitals: § 1030(c)(4)(A)(i)(I)."""
+    """A pinpoint known only by its id (no text at hand to print it from, see ``printed_pinpoint``): US Code
+    subparagraphs and subclauses are capitals, § 1030(c)(4)(A)(i)(I)."""
     if not us_code:
         return "".join(f"({s})" for s in sub)
     printed, level = [], "subsection"
@@ -88,6 +90,30 @@ def cite(instrument: Instrument, unit: str, sub: tuple[str, ...] = ()) -> str:
     return f"{instrument.citation}{' ' if us_code else ', '}{pinpoint}"
 
 
+class Line(Protocol):
+    """A run of a unit's text and the subdivision it belongs to (an ingest Block, a line the reader reads back)."""
+
+    @property
+    def sub(self) -> tuple[str, ...]: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def printed_pinpoint(sub: tuple[str, ...], lines: Sequence[Line]) -> str:
+    """The pinpoint below the unit as the text prints it, capitals included: "(a)(2)(C)" in § 1030, but "(2)(d)"
+    in § 2511, whose lettered paragraphs sit under numbered subsections. Ids are lowercase, and no rule of levels
+    tells the case: each level is read at the head of the first line at that level (``sub`` as is where the
+    text does not show it)."""
+    out = []
+    for depth, label in enumerate(sub, start=1):
+        opening = next((line for line in lines if line.sub[:depth] == sub[:depth]), None)
+        head = opening.text[:80] if opening else ""
+        mark = re.search(rf"(?<![^\s(\[—]){re.escape(label)}(?=\s*[.)])", head, re.IGNORECASE)
+        out.append(f"({mark.group() if mark else label})")
+    return "".join(out)
+
+
 # ── typed citations ─────────────────────────────────────────────────────────────────────────────────
 
 _NUM = r"\d+(?:[.\-]\d+)*(?:[a-z]{1,2})?(?![a-z0-9])"
@@ -109,8 +135,8 @@ _NATIVE_UNIT = re.compile(  # 第3条第2項, 第三十条の二 (ja); มาต
     rf"第(?P<ja>{_KANJI_NUM})(?:の(?P<ja_branch>{_KANJI_NUM}))?条(?:の(?P<ja_branch2>{_KANJI_NUM}))?"
     rf"(?P<ja_sub>(?:第{_KANJI_NUM}[項号])*)"
     r"|มาตรา\s*(?P<th>\d+(?:/\d+)?)"
-    r"|(?<![\u0600-\u06ff])(?:ال)?مادة\s*(?:(?P<ar>\d+)|\(\s*(?P<ar_paren>\d+)\s*\)|(?P<ar_words>[\u0600-\u06ff]+"
-    r"(?:\s+[\u0600-\u06ff]+){0,2}))"
+    r"|(?<![\u0600-\u06ff])(?:ال)?مادة\s*(?:(?P<ar>\d+)|\(\s*(?P<ar_paren>\d+)\s*\)|(?P<ar_words>[\u0621-\u064a]+"
+    r"(?:\s+[\u0621-\u064a]+){0,2}))"  # words are letters: "المادة السادسة عشرة، من ..." ends at the comma
 )
 _US_CITATION = re.compile(
     rf"""(?<![A-Za-z0-9])(?P<title>\d{{1,2}})\s*U\.?\s?S\.?\s?C\.?(?:\s?A\.)?\s*(?:§§?\s*|sec(?:tion|\.)?\s*)?
@@ -121,10 +147,10 @@ _US_CITATION = re.compile(
 )
 _SUB_ITEM = re.compile(r"\(\s*([^()\s]+)\s*\)")
 _SUBS_AFTER_NAME = re.compile(rf"\s*(?P<sub>(?:{_SUB})+)", re.IGNORECASE)
-# "of the", and the same in the texts' own languages: แห่ง/ของ/ตาม (th), من/في (ar)
-_GAP_AFTER_UNIT = re.compile(r"\s*(?:[,:]\s*)?(?:(?:of|in|under|to|from|من|في)\s+|(?:แห่ง|ของ|ตาม)\s*)?(?:the\s+)?",
+# "of the", and the same in the texts' own languages: แห่ง/ของ/ตาม (th), من/في (ar); the Arabic comma too
+_GAP_AFTER_UNIT = re.compile(r"\s*(?:[,:،]\s*)?(?:(?:of|in|under|to|from|من|في)\s+|(?:แห่ง|ของ|ตาม)\s*)?(?:the\s+)?",
                              re.IGNORECASE)
-_GAP_BEFORE_UNIT = re.compile(r"(?:['’]s|の)?\s*(?:[,:\-–—]\s*)?")  # "GDPR's Art. 5", "不正アクセス禁止法の第3条"
+_GAP_BEFORE_UNIT = re.compile(r"(?:['’]s|の)?\s*(?:[,:،\-–—]\s*)?")  # "GDPR's Art. 5", "不正アクセス禁止法の第3条"
 _SERIES = re.compile(r"\b(?:C?ETS)\s*(?:No\.?|n°)?\s*(\d+)\b")  # Council of Europe treaty numbers
 _TITLE_PARTS = re.compile(r"\s*—\s*")  # a bilingual title: "不正アクセス行為の禁止等に関する法律（…）— Act on …"
 _TRAILING_NOTE = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")  # "(Act No. 128 of 1999)", "（平成十一年法律第百二十八号）"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from cyberlex.corpus.catalog import UNITS
+from cyberlex.corpus.citations import printed_pinpoint
 from cyberlex.corpus.errors import UnknownProvision
 from cyberlex.corpus.model import Instrument, Passage, ProvisionId
 from cyberlex.index.documents import to_passage
@@ -164,7 +165,7 @@ class _Unit:
         lines = [line for line in self.lines if line.sub[:len(sub)] == sub]
         held = sorted({i for line in lines for i in line.passages})
         unit = self.passages[0]
-        printed = self._printed(sub)
+        printed = printed_pinpoint(sub, self.lines)
         return ProvisionView(
             provision_id=str(provision),
             unit_id=unit.unit_id,
@@ -178,16 +179,6 @@ class _Unit:
             previous_id=None,
             next_id=None,
         )
-
-    def _printed(self, sub: tuple[str, ...]) -> str:
-        """The pinpoint as the text prints it, capitals included: "(a)(2)(C)", but "(2)(d)" in § 2511."""
-        out = []
-        for depth, label in enumerate(sub, start=1):
-            opening = next(line for line in self.lines if line.sub[:depth] == sub[:depth])
-            mark = re.search(rf"(?<![^\s(\[—]){re.escape(label)}(?=\s*[.)])", opening.text[:80], re.IGNORECASE)
-            out.append(f"({mark.group() if mark else label})")
-        return "".join(out)
-
 
 def _vouched(read: tuple[str, ...], own: tuple[str, ...]) -> tuple[str, ...]:
     """A line's subdivision as read, where it lies on the path of its passage's id (under it, or a lead-in above

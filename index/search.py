@@ -38,6 +38,11 @@ NO_MATCH_COSINE = 0.25  # MiniLM cosine under which a passage sharing no word wi
 WEAK_COSINE = 0.35  # ... and under which such a passage is shown as a weak match
 
 
+FILTER_FIELDS = {"instrument": "instrument_id", "jurisdiction": "jurisdiction", "kind": "kind", "language": "language",
+                 "status": "status", "binding": "binding", "force": "force", "addressee": "addressees"}
+"""Each filter (as the API and the page name it) and the payload field it conditions."""
+
+
 @dataclass(frozen=True)
 class Filters:
     """Each tuple means "any of"; an empty one, or binding None, does not filter."""
@@ -52,11 +57,10 @@ class Filters:
     addressee: tuple[str, ...] = ()  # whom it binds or empowers (ingest.deontic.ADDRESSEES)
 
     def where(self) -> dict[str, list[Any]]:
-        fields = {"instrument_id": self.instrument, "jurisdiction": self.jurisdiction, "kind": self.kind,
-                  "language": self.language, "status": self.status,
-                  "binding": () if self.binding is None else (self.binding,),
-                  "force": self.force, "addressees": self.addressee}
-        return {name: list(values) for name, values in fields.items() if values}
+        """The store's conditions, by payload field."""
+        values = {"binding": () if self.binding is None else (self.binding,)}
+        fields = {field: values.get(name, getattr(self, name)) for name, field in FILTER_FIELDS.items()}
+        return {field: list(allowed) for field, allowed in fields.items() if allowed}
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ class SearchResult:
     understood: Understanding  # what the question was read to name and ask (intent "citation" when one was found)
     notice: str = ""  # what a typed citation found of what it asked, why there are no results, or that some are weak
     cited: str = ""  # the provision id a typed citation asks for (found or not)
-    set_aside: tuple[str, ...] = ()  # filter fields a typed citation ignored to open the instrument it names
+    cited_level: str = ""  # the id found for it: ``cited``, or the deepest level above it the text has ("" if none)
+    set_aside: tuple[str, ...] = ()  # filters (as the API names them) a typed citation ignored to open its instrument
 
 
 @component
@@ -163,6 +168,7 @@ class Searcher:
         self.encoder = embedder if embedder is not None else DenseEncoder(settings)
         self.catalog = catalog if catalog is not None else load_catalog()
         self.reader = ProvisionReader(self.store)
+        self.citations = CitationLookup(self.reader, self.catalog, self._is_known_unit)
         definitions = DefinitionTable(legal_path(settings))
         self.foreign = E5Encoder(settings) if settings.e5_languages != [] else None  # loads at the first use
         self._pipelines = {
@@ -196,8 +202,15 @@ class Searcher:
                 for d, via, weak in zip(judged["documents"], judged["via"], judged["weak"])]
         if cited["cited"]:
             understood = replace(understood, intent="citation")
-        notice = " ".join(n for n in (cited["notice"], judged["notice"]) if n)
-        return SearchResult(hits, understood, notice, cited["cited"], tuple(cited["set_aside"]))
+        notice = " ".join(n if n.endswith(".") else f"{n}." for n in (cited["notice"], judged["notice"]) if n)
+        names = {field: name for name, field in FILTER_FIELDS.items()}
+        return SearchResult(hits, understood, notice, cited["cited"], cited["cited_level"],
+                            tuple(names[field] for field in cited["set_aside"]))
+
+    def cited(self, text: str) -> tuple[str, ProvisionView, str] | None:
+        """The provision a typed citation asks for, the deepest level of it the text has, and what that lacks of it
+        (see CitationLookup.find): what an agent's citation look-up answers with."""
+        return self.citations.find(text)
 
     def provision(self, provision_id: str) -> ProvisionView:
         """A unit or a sub-provision (".../art-29/3" gives paragraph 3's text), with its neighbours."""

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from cyberlex.corpus.model import Block, Instrument, Part, Passage, Provision, ProvisionId
-from cyberlex.corpus.citations import cite, unit_label
+from cyberlex.corpus.citations import cite, printed_pinpoint, unit_label
 from cyberlex.ingest.deontic import tag_passage
 
 UNIT_KINDS = {"art": "article", "s": "section", "rule": "rule", "recital": "recital", "annex": "annex",
@@ -192,14 +192,20 @@ def _passage(provision: Provision, instrument: Instrument, piece: _Slice, chunk:
     sub = piece.sub
     first, last = piece.blocks[0], piece.blocks[-1]
     provision_id = ProvisionId(instrument.id, provision.unit, sub)
+    label, citation = _cited(provision, instrument, sub)
     return Passage(
         provision_id=str(provision_id), unit_id=provision.id, chunk=chunk,
         group_id=str(provision_id.at_depth(instrument.citable_depth)),
-        instrument_id=instrument.id, label=unit_label(provision.unit, sub, instrument), heading=provision.heading,
-        path=provision.path, citation=cite(instrument, provision.unit, sub), text=piece.body,
-        start=first.start, end=last.end, page=first.page, parts=_parts(piece, provision, instrument),
+        instrument_id=instrument.id, label=label, heading=provision.heading, path=provision.path, citation=citation,
+        text=piece.body, start=first.start, end=last.end, page=first.page, parts=_parts(piece, provision, instrument),
         metadata=dict(metadata),
     )
+
+
+def _cited(provision: Provision, instrument: Instrument, sub: tuple[str, ...]) -> tuple[str, str]:
+    """Label and citation of a subdivision, its pinpoint as printed: "(2)(d)" in § 2511, "(a)(2)(C)" in § 1030."""
+    pinpoint = printed_pinpoint(sub, provision.blocks)
+    return unit_label(provision.unit, (), instrument) + pinpoint, cite(instrument, provision.unit) + pinpoint
 
 
 def _parts(piece: _Slice, provision: Provision, instrument: Instrument) -> tuple[Part, ...]:
@@ -215,8 +221,7 @@ def _parts(piece: _Slice, provision: Provision, instrument: Instrument) -> tuple
             parts[block.sub] = parts[block.sub]._replace(text_end=end, end=block.end)
         elif len(block.sub) > len(piece.sub) and block.sub not in parts:
             parts[block.sub] = Part(str(ProvisionId(instrument.id, provision.unit, block.sub)),
-                                    unit_label(provision.unit, block.sub, instrument),
-                                    cite(instrument, provision.unit, block.sub), offset, end, block.start, block.end,
+                                    *_cited(provision, instrument, block.sub), offset, end, block.start, block.end,
                                     block.page)
         offset, previous = end + 1, block.sub
     return tuple(parts.values()) if len(parts) > 1 else ()

@@ -1,6 +1,7 @@
 """A small real index for the API and page tests: hand-made passages (paraphrases, not the corpus texts)
-of catalogued instruments, plus one text the catalogue does not list, embedded by the bundled model
-into an embedded Qdrant Edge store."""
+of catalogued instruments, one text the catalogue does not list, and one passage as the ingest cuts it from the
+Wiretap Act (18 U.S.C. § 2511(2)(d), a pinpoint printed in lowercase), embedded by the bundled model into an
+embedded Qdrant Edge store."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ from cyberlex.index.indexer import Indexer
 from cyberlex.index.search import Searcher
 from cyberlex.settings import Settings
 from cyberlex.index.store import open_store
+from cyberlex.ingest.passages import to_passages
+from segment_corpus import instrument, provision
 
 BUDAPEST = "budapest-convention"
 GDPR = "gdpr-2016-679"
 NIS2 = "eu-nis2-directive-2022-2555"
 CHARTER = "un-charter"
+WIRETAP = "us-wiretap-act-18usc2510"
+CONSENT = f"{WIRETAP}/s-2511/2/d"  # "It shall not be unlawful ... where one of the parties ... has given prior consent"
 NOTES = "my-firm-notes"  # a user's own text: indexed, not catalogued
 
 NOTES_FACTS = {"title": "Our firm's notes on incident response", "short_title": "Firm notes", "kind": "document",
@@ -77,6 +82,8 @@ def passages(catalog: Catalog) -> dict[str, list[Passage]]:
             start=n * 1000, end=n * 1000 + len(text),
             metadata=facts(catalog.get(iid)) if known else dict(NOTES_FACTS),
         ))
+    cut = to_passages([provision(WIRETAP, "s-2511")], instrument(WIRETAP))
+    by_instrument[WIRETAP] = [p for p in cut if p.provision_id == CONSENT]
     return by_instrument
 
 

@@ -251,7 +251,7 @@ def test_an_unknown_instrument_is_404_naming_the_valid_ids(client: TestClient) -
 
 def test_health_reports_the_store_the_passages_and_the_model(client: TestClient) -> None:
     assert client.get("/health").json() == {
-        "status": "ok", "store": "edge", "passages": 9, "model": "all-MiniLM-L6-v2 (bundled)",
+        "status": "ok", "store": "edge", "passages": 10, "model": "all-MiniLM-L6-v2 (bundled)",
     }
 
 
@@ -276,7 +276,7 @@ def test_without_a_searcher_the_app_opens_the_store_from_settings(tmp_path: Path
     with small_index(tmp_path, catalog) as (settings, _):
         pass  # built, then closed: the app opens it again itself
     with TestClient(create_app(settings, catalog=catalog)) as client:
-        assert client.get("/health").json()["passages"] == 9
+        assert client.get("/health").json()["passages"] == 10
         assert results(client, q="GDPR Art. 33")[0]["via"] == "citation"
 
 
@@ -344,10 +344,31 @@ def test_nonsense_gets_an_empty_result_list_with_a_notice(client: TestClient) ->
     assert body["results"] == [] and "Nothing in the corpus matches" in body["notice"]
 
 
+def test_a_citation_naming_an_instrument_opens_it_whatever_the_filters_and_names_those_set_aside(
+        client: TestClient) -> None:
+    body = client.get("/search", params={"q": "Art. 33 GDPR", "jurisdiction": "Kenya", "instrument": BUDAPEST,
+                                         "binding": "true"}).json()
+    assert (body["results"][0]["provision_id"], body["results"][0]["via"]) == (f"{GDPR}/art-33", "citation")
+    assert body["set_aside"] == ["instrument", "jurisdiction"]  # the GDPR is binding: that filter held
+    assert all(r["instrument_id"] == BUDAPEST for r in body["results"][1:])
+
+
+def test_a_pinpoint_deeper_than_the_text_says_which_level_it_found(client: TestClient) -> None:
+    body = client.get("/search", params={"q": "Budapest art. 29(1)(a)"}).json()
+    assert (body["cited"], body["cited_level"]) == (f"{BUDAPEST}/art-29/1/a", f"{BUDAPEST}/art-29/1")
+    assert body["results"][0]["provision_id"] == f"{BUDAPEST}/art-29/1"
+    assert body["notice"].startswith(f"Budapest art. 29(1)(a): {BUDAPEST}/art-29/1 exists; it has no (a); shown is "
+                                     "Art. 29(1), the deepest level of it the text has.")
+    exact = client.get("/search", params={"q": "Budapest art. 29(1)"}).json()
+    assert (exact["cited"], exact["cited_level"]) == (f"{BUDAPEST}/art-29/1", f"{BUDAPEST}/art-29/1")
+    assert "Budapest art. 29(1)" not in exact["notice"]
+
+
 def test_a_typed_citation_says_what_it_set_aside_and_what_the_text_lacks(client: TestClient) -> None:
     body = client.get("/search", params={"q": "GDPR art. 33", "jurisdiction": "Council of Europe"}).json()
     assert body["cited"] == f"{GDPR}/art-33" and body["set_aside"] == ["jurisdiction"]
     assert body["understood"]["intent"] == "citation"
     missing = client.get("/search", params={"q": "GDPR art 100"}).json()
     assert missing["cited"] == f"{GDPR}/art-100" and "has no Art. 100" in missing["notice"]
+    assert missing["cited_level"] == ""
     assert all(r["instrument_id"] == GDPR or r["via"] != "citation" for r in missing["results"])

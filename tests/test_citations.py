@@ -8,6 +8,7 @@ from cyberlex.corpus.catalog import Catalog
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.corpus.model import Instrument
 from cyberlex.corpus.citations import cite, parse_citation, unit_label, us_code_title
+from segment_corpus import CORPUS, instrument, provisions
 
 BUDAPEST = "budapest-convention"
 GDPR = "gdpr-2016-679"
@@ -18,6 +19,7 @@ KENYA = "kenya-computer-misuse-cybercrimes-act-2018"
 SINGAPORE_CMA = "singapore-computer-misuse-act-1993"
 THAI, SAUDI = "thailand-cybersecurity-act-2019-th", "saudi-anti-cyber-crime-law-2007-ar"
 JAPAN_UCAA = "japan-unauthorized-computer-access-act-1999-ja"
+JAPAN_BASIC = "japan-cybersecurity-basic-act-2014-ja"
 
 
 @pytest.mark.parametrize(
@@ -104,6 +106,11 @@ JAPAN_UCAA = "japan-unauthorized-computer-access-act-1999-ja"
         ("Act on Prohibition of Unauthorized Computer Access 第3条", f"{JAPAN_UCAA}/art-3"),
         ("サイバーセキュリティ基本法の第3条", "japan-cybersecurity-basic-act-2014-ja/art-3"),
         ("サイバーセキュリティ基本法第三十条の二", "japan-cybersecurity-basic-act-2014-ja/art-30-2"),
+        ("المادة السادسة عشرة، نظام مكافحة جرائم المعلوماتية", f"{SAUDI}/art-16"),  # the Arabic comma
+        ("نظام مكافحة جرائم المعلوماتية، المادة الثالثة", f"{SAUDI}/art-3"),
+        ("Saudi Anti-Cyber Crime Law, المادة الثانية عشرة", f"{SAUDI}/art-12"),
+        ("Thai Cybersecurity Act มาตรา ๕๗", f"{THAI}/s-57"),
+        ("Unauthorized Computer Access Act 第十二条", f"{JAPAN_UCAA}/art-12"),
         # not citations
         ("Art. 32 information security", None),  # a heading in an English title is no name of the instrument
         ("which article requires the expedited preservation of stored data?", None),
@@ -229,3 +236,42 @@ def test_bad_unit_names_the_valid_forms(catalog: Catalog, unit: str) -> None:
 )
 def test_us_code_title(catalog: Catalog, instrument_id: str, title: str | None) -> None:
     assert us_code_title(catalog.get(instrument_id)) == title
+
+
+_KANJI = "〇一二三四五六七八九"
+
+
+def _kanji(n: int) -> str:
+    """A statute's number in kanji: 3 → 三, 30 → 三十, 104 → 百四."""
+    out = ""
+    for value, mark in ((100, "百"), (10, "十")):
+        count, n = divmod(n, value)
+        out += (_KANJI[count] if count > 1 else "") + mark if count else ""
+    return out + (_KANJI[n] if n else "")
+
+
+def _saudi_ordinals() -> list[str]:
+    """The Saudi law's own words for its article numbers, from its headings ("### المادة الحادية عشرة")."""
+    text = (CORPUS / instrument(SAUDI).file).read_text(encoding="utf-8")
+    return [line.removeprefix("### المادة ").strip() for line in text.splitlines() if line.startswith("### المادة ")]
+
+
+def _in_own_numerals(instrument_id: str, number: str) -> str:
+    """A unit number ("30-2", "5-1") cited the way the text's own language writes it, with the instrument named."""
+    main, _, branch = number.partition("-")
+    if instrument_id == THAI:
+        thai = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+        return f"มาตรา {number.replace('-', '/').translate(thai)} แห่งพระราชบัญญัติการรักษาความมั่นคงปลอดภัยไซเบอร์"
+    if instrument_id == SAUDI:
+        return f"المادة {_saudi_ordinals()[int(main) - 1]} من نظام مكافحة جرائم المعلوماتية"
+    name = "不正アクセス禁止法" if instrument_id == JAPAN_UCAA else "サイバーセキュリティ基本法"
+    return f"{name}第{_kanji(int(main))}条" + (f"の{_kanji(int(branch))}" if branch else "")
+
+
+@pytest.mark.parametrize("instrument_id", [THAI, SAUDI, JAPAN_UCAA, JAPAN_BASIC])
+def test_every_unit_cited_in_its_texts_own_numerals_opens_that_unit(catalog: Catalog, instrument_id: str) -> None:
+    units = [p.unit for p in provisions(instrument_id) if p.unit.startswith(("art-", "s-"))]
+    typed = {unit: _in_own_numerals(instrument_id, unit.partition("-")[2]) for unit in units}
+    found = {unit: getattr(parse_citation(text, catalog), "provision_id", None) for unit, text in typed.items()}
+    assert found == {unit: f"{instrument_id}/{unit}" for unit in units}
+    assert len(units) >= 14  # the whole text, not a prefix of it

@@ -62,6 +62,7 @@ async def record(client: Client, session: Session) -> None:
     await call("search_filtered", "search", query="illegal access", jurisdiction=["Canada"], k=3)
     await call("provision", "get_provision", provision_id=f"{BUDAPEST}/art-29")
     await call("citation", "lookup_citation", citation="Article 29(3) of the Budapest Convention")
+    await call("citation_too_deep", "lookup_citation", citation="Budapest Convention art. 29(3)(3)")
     await call("definitions", "definitions", term="computer systems")
     related = await call("related", "related", provision_id=f"{BUDAPEST}/art-2", k=5)
     if not related.error:
@@ -179,6 +180,14 @@ def test_lookup_citation_gives_the_cited_paragraph(session: Session) -> None:
     assert view["provision_id"] == f"{BUDAPEST}/art-29/3"
     assert view["citation"] == "Convention on Cybercrime (ETS No. 185), art. 29(3)"
     assert view["text"] and view["text"] in ok(session, "provision")["text"]
+    assert (view["cited"], view["notice"]) == (f"{BUDAPEST}/art-29/3", "")
+
+
+def test_lookup_citation_says_which_level_of_a_pinpoint_deeper_than_the_text_it_gives(session: Session) -> None:
+    view = ok(session, "citation_too_deep")
+    assert (view["cited"], view["provision_id"]) == (f"{BUDAPEST}/art-29/3/3", f"{BUDAPEST}/art-29/3")
+    assert view["notice"] == (f"Budapest Convention art. 29(3)(3): {BUDAPEST}/art-29/3 exists; it has no (3); "
+                              "shown is Art. 29(3), the deepest level of it the text has")
 
 
 def test_definitions_finds_each_instruments_definition_of_computer_system(session: Session) -> None:
@@ -207,7 +216,8 @@ def test_list_instruments_gives_the_catalogue_with_what_is_indexed(session: Sess
 # ---- bad input: a tool error that says why, never a crash --------------------------------------
 
 @pytest.mark.parametrize(("key", "reason"), [
-    ("no_such_provision", f"no provision '{BUDAPEST}/art-99' in the index"),
+    ("no_such_provision", f"no provision '{BUDAPEST}/art-99' in the index: Budapest Convention art. 99: "
+                          "Budapest Convention has no Art. 99; its last article is Art. 48"),
     ("not_a_citation", "'the weather in Strasbourg' is not a citation of a catalogued instrument"),
     ("unknown_provision", f"no provision '{BUDAPEST}/art-999' in the index"),
     ("k_too_large", "less than or equal to 100"),

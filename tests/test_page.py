@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cyberlex.api.main import create_app
-from api_index import BUDAPEST, small_index
+from api_index import BUDAPEST, CONSENT, small_index
 from browser import browser, page, serve  # noqa: F401 (browser and page are fixtures)
 from cyberlex.corpus.catalog import load_catalog
 from cyberlex.settings import PACKAGE_ROOT
@@ -87,6 +87,15 @@ def test_copy_citation_puts_the_citation_on_the_clipboard(page: Page) -> None:
     first.get_by_role("button", name=re.compile("^Copy citation")).click()
     expect(first.get_by_role("button", name=re.compile("^Copy citation"))).to_have_text("Copied ✓")
     assert page.evaluate("navigator.clipboard.readText()") == citation
+
+
+def test_copy_citation_copies_the_pinpoint_in_the_case_the_text_prints_it(page: Page) -> None:
+    page.goto("/?q=interception+where+a+party+has+given+prior+consent")
+    card = page.locator(".result", has=page.locator(f'h2 a[href="/p/{CONSENT}"]'))
+    expect(card.locator("h2")).to_have_text("18 U.S.C. § 2511(2)(d)")  # not (2)(D): lettered paragraphs under (2)
+    card.get_by_role("button", name=re.compile("^Copy citation")).click()
+    expect(card.get_by_role("button", name=re.compile("^Copy citation"))).to_have_text("Copied ✓")
+    assert page.evaluate("navigator.clipboard.readText()") == "18 U.S.C. § 2511(2)(d)"
 
 
 def test_a_shared_url_opens_with_its_query_filters_and_results(page: Page) -> None:
@@ -173,6 +182,28 @@ def test_nonsense_gets_no_results_and_the_reason(page: Page) -> None:
     page.goto("/?q=zzzzqqqq")
     expect(page.locator(".empty")).to_contain_text("No provision matches")
     expect(page.locator(".notice")).to_contain_text("Nothing in the corpus matches this query")
+
+
+def test_after_a_filtered_search_a_typed_citation_opens_its_instrument_and_names_the_filters_set_aside(
+        page: Page) -> None:
+    page.goto("/?q=incident+reporting&jurisdiction=Kenya")
+    expect(page.locator("#f-jurisdiction")).to_have_value("Kenya")
+    search(page, "Art. 33 GDPR")
+    expect(page).to_have_url(re.compile(r"jurisdiction=Kenya"))
+    expect(page.locator(".cited .kicker")).to_have_text("The provision you cited")
+    expect(page.locator(".cited .notice")).to_contain_text("these filters were set aside for it: jurisdiction: Kenya.")
+    expect(page.locator("#status")).to_contain_text("other passages with jurisdiction: Kenya")
+    expect(page.locator(".cited h2.citation, .cited .citation-text").first).to_contain_text(
+        "Regulation (EU) 2016/679, art. 33")
+
+
+def test_a_pinpoint_deeper_than_the_text_is_shown_as_the_level_found_not_as_the_provision_cited(page: Page) -> None:
+    page.goto("/?q=Budapest+art.+29(1)(a)")
+    expect(page.locator(".cited .kicker")).to_have_text("The deepest level of your citation the text has")
+    expect(page.locator(".notice").first).to_contain_text("it has no (a); shown is Art. 29(1)")
+    expect(page.locator("#status")).to_contain_text("Your citation goes deeper than the text")
+    expect(page.locator(".cited")).not_to_contain_text("The provision you cited")
+    expect(page.locator(".cited .citation-text")).to_have_text("Convention on Cybercrime (ETS No. 185), art. 29(1)")
 
 
 def test_a_typed_citation_says_which_filters_it_set_aside(page: Page) -> None:

@@ -189,6 +189,28 @@ def test_us_code_sections_are_cut_and_grouped_at_their_subsections(instrument_id
     assert [(p.provision_id.removeprefix(prefix), p.group_id.removeprefix(prefix)) for p in passages] == expected
 
 
+WIRETAP, SINGAPORE = "us-wiretap-act-18usc2510", "singapore-computer-misuse-act-1993"
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "provision_id", "label", "citation"),
+    [  # (passage id, its label and citation as the text prints the pinpoint)
+        (WIRETAP, "s-2511/2/d", "§ 2511(2)(d)", "18 U.S.C. § 2511(2)(d)"),  # lettered paragraphs under (2)
+        (WIRETAP, "s-2511/2/a/ii/b", "§ 2511(2)(a)(ii)(B)", "18 U.S.C. § 2511(2)(a)(ii)(B)"),
+        (WIRETAP, "s-2518/10/a", "§ 2518(10)(a)", "18 U.S.C. § 2518(10)(a)"),
+        (CFAA, "s-1030/a/2", "§ 1030(a)(2)", "18 U.S.C. § 1030(a)(2)"),
+        (CFAA, "s-1030/c/4/a/i", "§ 1030(c)(4)(A)(i)", "18 U.S.C. § 1030(c)(4)(A)(i)"),
+        (SINGAPORE, "s-8b/5a", "s. 8B(5A)", "Computer Misuse Act 1993 (Singapore), s. 8B(5A)"),  # inserted (5A)
+        ("budapest-convention", "art-29/3", "Art. 29(3)", "Convention on Cybercrime (ETS No. 185), art. 29(3)"),
+    ],
+)
+def test_a_passage_cites_its_pinpoint_as_the_text_prints_it(instrument_id, provision_id, label, citation):
+    unit = provision_id.split("/")[0]
+    passages = to_passages([provision(instrument_id, unit)], instrument(instrument_id))
+    found = {(p.label, p.citation) for p in passages if p.provision_id == f"{instrument_id}/{provision_id}"}
+    assert found == {(label, citation)}
+
+
 def test_a_us_code_passage_above_the_subsections_groups_under_its_section():
     lead = words(70, "lead")  # too long to ride with (a)
     passages = to_passages([made(((), lead), (("a",), words(10)), (("b",), words(10)))], US_CODE)

@@ -180,15 +180,17 @@ def test_a_typed_citation_opens_that_provision_of_that_instrument(lookup, query,
 def test_a_pinpoint_below_the_text_comes_back_at_the_level_found_with_a_notice(lookup):
     out = run(lookup, "Budapest art. 29(3)(3)(3)")
     (document,) = out["documents"]
-    assert (out["cited"], document.meta["cited_level"]) == (f"{BUDAPEST}/art-29/3/3/3", f"{BUDAPEST}/art-29/3")
+    assert (out["cited"], out["cited_level"]) == (f"{BUDAPEST}/art-29/3/3/3", f"{BUDAPEST}/art-29/3")
+    assert document.meta["cited_level"] == out["cited_level"]
     assert document.meta["citation"] == "Convention on Cybercrime (ETS No. 185), art. 29(3)"
-    assert out["notice"] == document.meta["notice"] == \
-        f"Budapest art. 29(3)(3)(3): {BUDAPEST}/art-29/3 exists; it has no (3)(3)"
+    assert out["notice"] == document.meta["notice"] == (f"Budapest art. 29(3)(3)(3): {BUDAPEST}/art-29/3 exists; it "
+                                                        "has no (3)(3); shown is Art. 29(3), the deepest level of it "
+                                                        "the text has")
 
 
 def test_an_article_the_instrument_lacks_gives_no_document_and_says_so(lookup):
     out = run(lookup, "GDPR art 100")  # Additional Protocol I has an art. 100; it is not what was cited
-    assert (out["documents"], out["cited"]) == ([], f"{GDPR}/art-100")
+    assert (out["documents"], out["cited"], out["cited_level"]) == ([], f"{GDPR}/art-100", "")
     assert out["notice"] == f"GDPR art 100: GDPR has no Art. 100; its last article is Art. 99 ({GDPR}/art-99)"
 
 
@@ -206,4 +208,4 @@ def test_filters_never_hide_a_citation_that_names_an_instrument(lookup, where, s
 
 def test_a_query_that_cites_nothing_gives_nothing(lookup):
     assert run(lookup, "preservation of stored computer data") == \
-        {"documents": [], "cited": "", "notice": "", "set_aside": []}
+        {"documents": [], "cited": "", "cited_level": "", "notice": "", "set_aside": []}

@@ -95,6 +95,6 @@ def search(
     )
     found = searcher.query(query, k=k, filters=filters, mode=mode, understand=understand)
     return SearchOut(query=query, understood=UnderstoodOut.of(found.understood), notice=found.notice,
-                     cited=found.cited, set_aside=list(found.set_aside),
+                     cited=found.cited, cited_level=found.cited_level, set_aside=list(found.set_aside),
                      results=capped([ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in found.hits],
                                     settings.max_response_chars))

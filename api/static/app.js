@@ -339,9 +339,10 @@ function fillForm(params) {
   }
 }
 
-function activeFilters(params) {
+/** The filters set in the URL (or those of them in `names`), as "jurisdiction: Kenya". */
+function activeFilters(params, names = FILTERS) {
   const labels = { binding: (v) => (v === "true" ? "binding" : "not binding"), instrument: instrumentName, language: languageName };
-  return FILTERS.filter((n) => params.get(n)).map((n) => `${n}: ${(labels[n] || human)(params.get(n))}`);
+  return FILTERS.filter((n) => names.includes(n) && params.get(n)).map((n) => `${n}: ${(labels[n] || human)(params.get(n))}`);
 }
 
 function instrumentName(id) {
@@ -562,11 +563,13 @@ async function runSearch(params) {
   const pattern = termPattern(queryTerms(q));
   const [first, ...rest] = body.results;
   const cited = first.via === "citation";
+  const exact = body.cited_level === body.cited;  // else the text stops above the pinpoint typed
   const count = body.results.length;
-  const filtered = active.length && !body.set_aside.length ? ` with ${active.join(", ")}` : "";
-  setStatus(cited
-    ? `The provision you cited, ${first.citation}, and ${rest.length} other passage${rest.length === 1 ? "" : "s"}${filtered}.`
-    : `${count} result${count === 1 ? "" : "s"} for “${q}”${filtered}.`);
+  const filtered = active.length ? ` with ${active.join(", ")}` : "";  // the other passages keep every filter
+  const others = `${rest.length} other passage${rest.length === 1 ? "" : "s"}${filtered}`;
+  setStatus(!cited ? `${count} result${count === 1 ? "" : "s"} for “${q}”${filtered}.`
+    : exact ? `The provision you cited, ${first.citation}, and ${others}.`
+    : `Your citation goes deeper than the text: ${first.citation}, the deepest level of it the text has, and ${others}.`);
   const list = (results) => el("ol", { class: "results", "aria-label": "Results" }, results.map((r) => resultItem(r, pattern)));
   const title = el("h1", { class: "visually-hidden" }, `Results for “${q}”`);
   const notice = body.notice && el("p", { class: "notice" }, body.notice);
@@ -574,8 +577,9 @@ async function runSearch(params) {
     show(title, understood, notice, list(body.results));
     return;
   }
-  const panel = el("section", { class: "cited", "aria-label": "The provision you cited" }, el("p", { class: "kicker" }, "The provision you cited"));
-  if (body.set_aside.length) panel.append(el("p", { class: "notice" }, `Your citation names its instrument, so these filters were set aside for it: ${body.set_aside.join(", ")}.`));
+  const kicker = exact ? "The provision you cited" : "The deepest level of your citation the text has";
+  const panel = el("section", { class: "cited", "aria-label": kicker }, el("p", { class: "kicker" }, kicker));
+  if (body.set_aside.length) panel.append(el("p", { class: "notice" }, `Your citation names its instrument, so these filters were set aside for it: ${activeFilters(params, body.set_aside).join(", ")}. The other passages keep them.`));
   show(title, understood, notice, panel, rest.length > 0 && el("h2", { class: "section-title" }, "Other passages"), rest.length > 0 && list(rest));
   try {
     const view = await api(`/provisions/${encodedId(first.provision_id)}`);
