@@ -88,6 +88,32 @@ def _problem(text: str, instrument: str, unit: str, sub: tuple[str, ...]) -> str
     return ""
 
 
+PROVISION_STATUSES = ("struck-down", "suspended", "repealed", "amended", "not-yet-applicable")
+
+
+@dataclass(frozen=True)
+class ProvisionStatus:
+    """What became of one provision after the text held was made, with the source that says so: a provision within
+    it shares its status (``s-12`` struck down strikes down ``s-12/1``); ``partial`` says the source left some of it
+    standing, and ``note`` says which part."""
+
+    provision: str  # provision id: a unit (``.../s-12``) or a subdivision (``.../s-4/c/3``)
+    status: str  # one of PROVISION_STATUSES
+    date: date  # when it took effect: a judgment, an amendment in force, the date it applies from
+    source: str  # the judgment, amending act or provision that says so, cited
+    url: str = ""
+    note: str = ""  # its extent and any caveat
+    partial: bool = False  # only part of the provision (or only some of its applications) is affected
+
+    def covers(self, provision_id: str) -> bool:
+        """Whether ``provision_id`` is this provision or lies within it."""
+        return provision_id == self.provision or provision_id.startswith(self.provision + "/")
+
+    def in_effect(self, on: date) -> bool:
+        """A provision not yet applicable applies from its date; every other status stands once recorded."""
+        return not (self.status == "not-yet-applicable" and self.date <= on)
+
+
 @dataclass(frozen=True)
 class Instrument:
     """One catalogue entry: the facts of an instrument and how to cite it."""
@@ -113,6 +139,23 @@ class Instrument:
     # Subdivision levels below the unit cited on their own, as a US Code section's subsections are (1:
     # ``s-1030/a``): such a section is always cut at its subsections, and results group by them.
     citable_depth: int = 0
+    # The date of the text held, as precisely as its source states it (YYYY, YYYY-MM or YYYY-MM-DD): the date a
+    # consolidation is current to, else the date of the snapshot or of adoption; "" for a user's file.
+    text_as_of: str = ""
+    provision_statuses: tuple[ProvisionStatus, ...] = ()  # what became of single provisions since (catalog.toml)
+
+    def status_of(self, provision_id: str, on: date | None = None) -> ProvisionStatus | None:
+        """The provision's own status entry: the most specific one it lies within, in effect ``on`` that day (today
+        by default); None when the instrument's status is the provision's."""
+        day = on or date.today()
+        held = [s for s in self.provision_statuses if s.covers(provision_id) and s.in_effect(day)]
+        return max(held, key=lambda s: len(s.provision), default=None)
+
+    def statuses_within(self, provision_id: str, on: date | None = None) -> tuple[ProvisionStatus, ...]:
+        """Entries for parts of the provision (``s-4/c/3`` within ``s-4``): what its own status does not say."""
+        day = on or date.today()
+        return tuple(s for s in self.provision_statuses
+                     if s.provision.startswith(provision_id + "/") and s.in_effect(day))
 
 
 @dataclass(frozen=True)

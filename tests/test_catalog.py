@@ -11,7 +11,8 @@ import pytest
 
 from cyberlex.corpus.catalog import Catalog, load_catalog
 from cyberlex.corpus.errors import CatalogError, InvalidInput, UnknownInstrument
-from cyberlex.corpus.model import Instrument
+from cyberlex.corpus.model import PROVISION_STATUSES, Instrument, ProvisionId, ProvisionStatus
+from cyberlex.ingest.pipeline import parse_instrument
 from cyberlex.settings import Settings
 
 MANIFEST_FACTS = ("file", "format", "title", "short_title", "kind", "jurisdiction", "binding", "official_url")
@@ -30,9 +31,20 @@ language = "en"
 adopted = 2020-01-31
 binding = true
 status = "in-force"
+text_as_of = "2020-01-31"
 unit = "section"
 official_url = "https://example.org/{id}"
 aliases = ["{id} alias"]
+"""
+
+STRUCK_DOWN = """
+[[instrument.provision_status]]
+provision = "b/s-12"
+status = "struck-down"
+date = 2014-02-11
+source = "Doe v. Testland, No. 1, 11 February 2014"
+url = "https://example.org/doe"
+note = "declared unconstitutional"
 """
 
 
@@ -218,7 +230,11 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
      ('short_title = "Test Act b"', 'short_title = "Test Act a"', "short_title"),
      ('aliases = ["b alias"]', 'aliases = ["A  ALIAS"]', "aliases"),
      ('unit = "section"', 'unit = "section"\ncitable_depth = "1"', "citable_depth"),
-     ('unit = "section"', 'unit = "section"\ncitable_depth = 9', "citable_depth")],
+     ('unit = "section"', 'unit = "section"\ncitable_depth = 9', "citable_depth"),
+     ('text_as_of = "2020-01-31"\n', "", "text_as_of"),
+     ('text_as_of = "2020-01-31"', 'text_as_of = 2017', "text_as_of"),
+     ('text_as_of = "2020-01-31"', 'text_as_of = "2017-13"', "text_as_of"),
+     ('text_as_of = "2020-01-31"', 'text_as_of = "February 2017"', "text_as_of")],
 )
 def test_broken_entry_names_the_entry_and_field(tmp_path: Path, old: str, new: str, field: str) -> None:
     second = VALID_ENTRY.format(id="b")
@@ -244,3 +260,111 @@ def test_unreadable_or_empty_file_names_the_file(tmp_path: Path, text: str) -> N
     path = write_catalog(tmp_path, text)
     with pytest.raises(CatalogError, match="catalog.toml"):
         load_catalog(path)
+
+
+@pytest.mark.parametrize("as_of", ["2017", "2023-04", "2026-02-04"])
+def test_text_as_of_is_as_precise_as_its_source(tmp_path: Path, as_of: str) -> None:
+    text = VALID_ENTRY.format(id="a").replace('text_as_of = "2020-01-31"', f'text_as_of = "{as_of}"')
+    assert load_catalog(write_catalog(tmp_path, text)).get("a").text_as_of == as_of
+
+
+def test_every_instrument_states_the_date_of_its_text(catalog: Catalog) -> None:
+    assert [i.id for i in catalog if not i.text_as_of] == []
+    assert catalog.get("philippines-cybercrime-prevention-act-2012").text_as_of == "2012-09-12"
+    assert catalog.get("canada-criminal-code-computer-offences").text_as_of == "2026-02-04"
+
+
+def test_provision_statuses_load_with_their_source(tmp_path: Path) -> None:
+    more = STRUCK_DOWN + """
+[[instrument.provision_status]]
+provisions = ["b/s-2", "b/s-3/a"]
+status = "not-yet-applicable"
+date = 2027-12-11
+source = "Test Act 2020, s. 40(2)"
+"""
+    loaded = load_catalog(write_catalog(tmp_path, VALID_ENTRY.format(id="a") + VALID_ENTRY.format(id="b") + more))
+    assert loaded.get("a").provision_statuses == ()
+    assert loaded.get("b").provision_statuses == (
+        ProvisionStatus("b/s-12", "struck-down", date(2014, 2, 11), "Doe v. Testland, No. 1, 11 February 2014",
+                        "https://example.org/doe", "declared unconstitutional"),
+        ProvisionStatus("b/s-2", "not-yet-applicable", date(2027, 12, 11), "Test Act 2020, s. 40(2)"),
+        ProvisionStatus("b/s-3/a", "not-yet-applicable", date(2027, 12, 11), "Test Act 2020, s. 40(2)"),
+    )
+
+
+VALID_STATUSES = ", ".join(PROVISION_STATUSES)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [('status = "struck-down"', 'status = "overruled"', f"status 'overruled' is not one of {VALID_STATUSES}"),
+     ('provision = "b/s-12"', 'provision = "b/sec-12"',
+      "'b/sec-12' is not a provision id (unit 'sec-12' is no UNIT); expected INSTRUMENT_ID"),
+     ('provision = "b/s-12"', 'provision = "b//s-12"', "'b//s-12' is not a provision id (an empty segment)"),
+     ('provision = "b/s-12"', 'provision = "s-12"', "'s-12' is not a provision id (no unit)"),
+     ('provision = "b/s-12"', 'provision = "a/s-12"', "'a/s-12' is a provision of 'a', not of this instrument"),
+     ('provision = "b/s-12"', 'provisions = []', "[] is not a provision id or a non-empty list of them"),
+     ('provision = "b/s-12"', 'provision = "b/s-12"\nprovisions = ["b/s-13"]', "give either provision"),
+     ('source = "Doe v. Testland, No. 1, 11 February 2014"\n', "", "source is missing"),
+     ("date = 2014-02-11\n", "", "date is missing"),
+     ("date = 2014-02-11", 'date = "11 February 2014"', "'11 February 2014' is not a date"),
+     ('note = "declared unconstitutional"', 'note = "x"\npartial = "yes"', "partial 'yes' is not true or false"),
+     ('note = "declared unconstitutional"', 'court = "Supreme Court"', "unknown key 'court'; valid keys: provision"),
+     ('note = "declared unconstitutional"', 'note = 12', "note 12 is not a string")],
+)
+def test_broken_provision_status_names_the_value_and_the_valid_ones(tmp_path: Path, old: str, new: str,
+                                                                    message: str) -> None:
+    assert old in STRUCK_DOWN
+    text = VALID_ENTRY.format(id="a") + VALID_ENTRY.format(id="b") + STRUCK_DOWN.replace(old, new)
+    with pytest.raises(CatalogError) as err:
+        load_catalog(write_catalog(tmp_path, text))
+    assert str(err.value).startswith("catalogue entry 'b', field 'provision_status #1': ")
+    assert message in str(err.value)
+
+
+def test_a_provision_has_one_status_entry(tmp_path: Path) -> None:
+    text = VALID_ENTRY.format(id="a") + VALID_ENTRY.format(id="b") + STRUCK_DOWN * 2
+    with pytest.raises(CatalogError, match="entry 'b', field 'provision_status': 'b/s-12' has two entries"):
+        load_catalog(write_catalog(tmp_path, text))
+
+
+DISINI = "Disini v. Secretary of Justice, G.R. No. 203335, 11 February 2014"
+
+
+@pytest.mark.parametrize(
+    ("provision_id", "status", "partial", "recorded_for"),
+    [("philippines-cybercrime-prevention-act-2012/s-12", "struck-down", False, "s-12"),
+     ("philippines-cybercrime-prevention-act-2012/s-12/2", "struck-down", False, "s-12"),
+     ("philippines-cybercrime-prevention-act-2012/s-19", "struck-down", False, "s-19"),
+     ("philippines-cybercrime-prevention-act-2012/s-4/c/3", "struck-down", False, "s-4/c/3"),
+     ("philippines-cybercrime-prevention-act-2012/s-4/c/4", "struck-down", True, "s-4/c/4"),
+     ("philippines-cybercrime-prevention-act-2012/s-5", "struck-down", True, "s-5"),
+     ("philippines-cybercrime-prevention-act-2012/s-7", "struck-down", True, "s-7")],
+)
+def test_disini_is_recorded_provision_by_provision(catalog: Catalog, provision_id: str, status: str, partial: bool,
+                                                   recorded_for: str) -> None:
+    ra10175 = catalog.get("philippines-cybercrime-prevention-act-2012")
+    entry = ra10175.status_of(provision_id, on=date(2026, 12, 7))
+    assert (entry.status, entry.partial, entry.provision) == (status, partial, f"{ra10175.id}/{recorded_for}")
+    assert entry.source.startswith(DISINI) and entry.date == date(2014, 2, 11)
+    assert entry.url.startswith("https://lawphil.net/") and entry.note
+
+
+@pytest.mark.parametrize(
+    "provision_id",
+    ["philippines-cybercrime-prevention-act-2012/s-4", "philippines-cybercrime-prevention-act-2012/s-4/c/2",
+     "philippines-cybercrime-prevention-act-2012/s-6", "philippines-cybercrime-prevention-act-2012/s-120"],
+)
+def test_provisions_the_judgment_left_alone_keep_the_instruments_status(catalog: Catalog, provision_id: str) -> None:
+    assert catalog.get("philippines-cybercrime-prevention-act-2012").status_of(provision_id) is None
+
+
+def test_every_recorded_provision_is_in_its_text(catalog: Catalog) -> None:
+    """A provision status for an id the text does not have would never reach a passage: a typo, found here."""
+    for inst in catalog:
+        if not inst.provision_statuses:
+            continue
+        parsed = parse_instrument(Settings().corpus_dir / inst.file, inst)
+        held = {p.provision_id for p in parsed.passages} | {p.id for p in parsed.provisions}
+        held |= {str(a) for p in parsed.passages for a in ProvisionId.parse(p.provision_id).ancestors}
+        assert [s.provision for s in inst.provision_statuses if s.provision not in held] == [], inst.id

@@ -1,11 +1,14 @@
-"""ProvisionId: the one place provision ids are taken apart, formatted and walked; Passage.group_id's default."""
+"""ProvisionId: the one place provision ids are taken apart, formatted and walked; Passage.group_id's default;
+which status entry of an instrument a provision has."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 
 from cyberlex.corpus.errors import InvalidInput
-from cyberlex.corpus.model import Citation, Passage, ProvisionId
+from cyberlex.corpus.model import Citation, Instrument, Passage, ProvisionId, ProvisionStatus
 
 CFAA = "us-cfaa-18usc1030"
 
@@ -99,3 +102,40 @@ def test_a_passage_groups_under_its_unit_unless_told_otherwise():
     grouped = Passage(f"{CFAA}/s-1030/a/2", f"{CFAA}/s-1030", 1, CFAA, "§ 1030(a)(2)", "", (), "", "(2) …", 0, 5,
                       group_id=f"{CFAA}/s-1030/a")
     assert (plain.group_id, grouped.group_id) == ("budapest-convention/art-29", f"{CFAA}/s-1030/a")
+
+
+def entry(provision: str, status: str, on: date = date(2014, 2, 11)) -> ProvisionStatus:
+    return ProvisionStatus(f"act/{provision}", status, on, source="a judgment")
+
+
+ACT = Instrument(
+    id="act", title="Act", short_title="Act", kind="national-law", jurisdiction="X", language="en", adopted=None,
+    binding=True, status="in-force", official_url="", citation="Act", unit="section",
+    provision_statuses=(entry("s-12", "struck-down"), entry("s-4/c/3", "struck-down"), entry("s-4", "amended"),
+                        entry("s-9", "not-yet-applicable", date(2027, 12, 11)), entry("s-1", "suspended")),
+)
+
+
+@pytest.mark.parametrize(
+    ("provision_id", "on", "recorded_for"),
+    [
+        ("act/s-12", date(2026, 12, 7), "act/s-12"),
+        ("act/s-12/1/a", date(2026, 12, 7), "act/s-12"),  # a provision within a struck-down one shares its status
+        ("act/s-4/c/3", date(2026, 12, 7), "act/s-4/c/3"),  # the most specific entry wins
+        ("act/s-4/c/2", date(2026, 12, 7), "act/s-4"),
+        ("act/s-120", date(2026, 12, 7), None),  # s-12 is no prefix of s-120
+        ("act/s-10", date(2026, 12, 7), None),  # nor s-1 of s-10
+        ("act/s-9/2", date(2026, 12, 7), "act/s-9"),
+        ("act/s-9/2", date(2027, 12, 11), None),  # applies from its date: the entry lapses then
+        ("act/s-13", date(2026, 12, 7), None),
+    ],
+)
+def test_a_provision_has_the_status_of_the_most_specific_entry_it_lies_within(provision_id: str, on: date,
+                                                                             recorded_for: str | None) -> None:
+    found = ACT.status_of(provision_id, on=on)
+    assert (found.provision if found else None) == recorded_for
+
+
+def test_entries_for_parts_of_a_provision_are_listed_apart() -> None:
+    assert [s.provision for s in ACT.statuses_within("act/s-4", on=date(2026, 12, 7))] == ["act/s-4/c/3"]
+    assert ACT.statuses_within("act/s-12", on=date(2026, 12, 7)) == ()
