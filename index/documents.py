@@ -1,8 +1,10 @@
 """Passage ↔ payload ↔ Haystack Document, in one place, so the store, the pipelines and the API agree.
 
-A point's payload is the passage's fields, flat, plus the instrument facts of ``Passage.metadata``
-(jurisdiction, kind, binding, language, status, title...) for filters, plus a content hash that tells the
-indexer whether a stored point is already up to date.
+A point's payload is the passage's fields, flat, plus the facts of ``Passage.metadata`` for filters: its
+instrument's (jurisdiction, kind, binding, language, title, instrument_status, text_as_of...) and its own
+(``status``: the provision's status from the catalogue, with ``status_entry`` and its source, else the
+instrument's; force, addressees), plus a content hash that tells the indexer whether a stored point is already up
+to date.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from cyberlex.corpus.model import Block, Instrument, Part, Passage, Provision, ProvisionId
 from cyberlex.corpus.citations import cite, printed_pinpoint, unit_label
@@ -63,8 +63,8 @@ def to_passages(provisions: list[Provision], instrument: Instrument, max_chars: 
     """The passages of one instrument's provisions, in text order."""
     facts = {
         "title": instrument.title, "short_title": instrument.short_title, "kind": instrument.kind,
-        "jurisdiction": instrument.jurisdiction, "language": instrument.language, "status": instrument.status,
-        "binding": instrument.binding, "unit": instrument.unit,
+        "jurisdiction": instrument.jurisdiction, "language": instrument.language,
+        "binding": instrument.binding, "unit": instrument.unit, "text_as_of": instrument.text_as_of,
     }
     out: list[Passage] = []
     for provision in provisions:
@@ -76,8 +76,21 @@ def to_passages(provisions: list[Provision], instrument: Instrument, max_chars: 
         else:
             slices = list(_split(list(provision.blocks), 0, max_chars))
         metadata = {**facts, "unit_kind": UNIT_KINDS[ProvisionId(instrument.id, provision.unit).kind]}
-        out.extend(_tagged(_passage(provision, instrument, piece, n, metadata)) for n, piece in enumerate(slices))
+        out.extend(_stated(_tagged(_passage(provision, instrument, piece, n, metadata)), instrument)
+                   for n, piece in enumerate(slices))
     return out
+
+
+def _stated(passage: Passage, instrument: Instrument) -> Passage:
+    """The passage with its provision's own status (``status_entry``, from the catalogue), else its instrument's, as
+    ``status``: the value the status filter matches. Read on the day of the ingest: a provision not yet applicable
+    becomes its instrument's status when an ingest runs after its date."""
+    entry = instrument.status_of(passage.provision_id)
+    facts = {**passage.metadata, "status": entry.status if entry else instrument.status,
+             "instrument_status": instrument.status}
+    if entry:
+        facts["status_entry"] = {**asdict(entry), "date": entry.date.isoformat()}
+    return replace(passage, metadata=facts)
 
 
 def _tagged(passage: Passage) -> Passage:

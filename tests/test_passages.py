@@ -67,9 +67,40 @@ def test_passage_metadata_carries_the_instrument_facts_for_filters():
     [passage] = to_passages([provision("gdpr-2016-679", "recital-85")], instrument("gdpr-2016-679"))
     assert passage.metadata == {
         "title": instrument("gdpr-2016-679").title, "short_title": "GDPR", "kind": "regional-law",
-        "jurisdiction": "EU", "language": "en", "status": "in-force", "binding": True, "unit": "article",
+        "jurisdiction": "EU", "language": "en", "status": "in-force", "instrument_status": "in-force",
+        "binding": True, "unit": "article", "text_as_of": "2016-04-27",
         "unit_kind": "recital", "force": [], "addressees": [],  # a recital states no rule
     }
+
+
+RA10175 = "philippines-cybercrime-prevention-act-2012"
+
+
+@pytest.mark.parametrize(
+    ("unit", "statuses"),
+    [("s-12", {f"{RA10175}/s-12": "struck-down", f"{RA10175}/s-12/1": "struck-down",
+               f"{RA10175}/s-12/2": "struck-down", f"{RA10175}/s-12/3": "struck-down"}),
+     ("s-4", {f"{RA10175}/s-4/a": "in-force", f"{RA10175}/s-4/a/4": "in-force", f"{RA10175}/s-4/a/5": "in-force",
+              f"{RA10175}/s-4/a/6": "in-force", f"{RA10175}/s-4/b": "in-force", f"{RA10175}/s-4/c": "in-force",
+              f"{RA10175}/s-4/c/2": "in-force", f"{RA10175}/s-4/c/3": "struck-down",
+              f"{RA10175}/s-4/c/4": "struck-down"}),
+     ("s-6", {f"{RA10175}/s-6": "in-force"})],
+)
+def test_each_passage_carries_its_provisions_own_status(unit: str, statuses: dict[str, str]) -> None:
+    passages = to_passages([provision(RA10175, unit)], instrument(RA10175))
+    assert {p.provision_id: p.metadata["status"] for p in passages} == statuses
+    assert {p.metadata["instrument_status"] for p in passages} == {"in-force"}
+    for p in passages:
+        entry = p.metadata.get("status_entry")
+        assert (entry["status"] if entry else "in-force") == p.metadata["status"]
+        assert entry is None or entry["source"].startswith("Disini v. Secretary of Justice, G.R. No. 203335")
+
+
+def test_a_status_entry_reaches_the_payload_and_comes_back() -> None:
+    [passage, *_] = to_passages([provision(RA10175, "s-12")], instrument(RA10175))
+    stored = payload(passage, "sig")
+    assert stored["status"] == "struck-down" and stored["status_entry"]["date"] == "2014-02-11"
+    assert to_passage(stored).metadata["status_entry"] == stored["status_entry"]
 
 
 @pytest.mark.parametrize(
