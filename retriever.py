@@ -26,8 +26,9 @@ FILTERS = tuple(f.name for f in fields(Filters))  # as the API's parameters: ins
 class CyberlexRetriever:
     """Cited passages as Documents, best first, one per provision: ``content`` is the passage verbatim, ``score``
     its rank score, and ``meta`` holds its ``citation``, ``provision_id``, ``label``, ``heading``, ``path``,
-    ``force`` and ``addressees`` and its instrument's facts (``instrument_id``, ``title``, ``status``, ``binding``,
-    ``jurisdiction``, ...), so that a prompt can quote the text and cite it.
+    ``force``, ``addressees``, its own ``status`` (the provision's, with ``status_entry``, else its instrument's) and
+    its instrument's facts (``instrument_id``, ``title``, ``instrument_status``, ``text_as_of``, ``binding``,
+    ``jurisdiction``, ...), so that a prompt can quote the text, cite it and say whether it is good law.
 
     Give it a ``searcher`` to search the embedded index in-process, or the ``url`` of a cyberlex server."""
 
@@ -100,10 +101,12 @@ def _listed(value: Any) -> list[Any]:
 
 
 def _document(result: dict[str, Any]) -> Document:
-    """A search result of the API's shape, its instrument's facts flattened into ``meta`` beside its own."""
-    instrument = {name: value for name, value in result["instrument"].items() if name != "id"}
+    """A search result of the API's shape, its instrument's facts flattened into ``meta`` beside its own (the
+    instrument's status as ``instrument_status``: ``status`` is the provision's)."""
+    instrument = {name: value for name, value in result["instrument"].items() if name not in ("id", "status")}
     own = {name: value for name, value in result.items() if name not in ("text", "score", "instrument")}
-    return Document(content=result["text"], score=result["score"], meta={**own, **instrument})
+    meta = {**instrument, "instrument_status": result["instrument"]["status"], **own}
+    return Document(content=result["text"], score=result["score"], meta=meta)
 
 
 def _error(response: httpx.Response, url: str | None) -> CyberlexError:

@@ -29,10 +29,11 @@ def instrument_from_facts(instrument_id: str, facts: dict[str, Any]) -> Instrume
         language=str(facts.get("language") or ""),
         adopted=None,
         binding=bool(facts.get("binding")),
-        status=str(facts.get("status") or ""),
+        status=str(facts.get("instrument_status") or facts.get("status") or ""),
         official_url="",
         citation=title,
         unit="",
+        text_as_of=str(facts.get("text_as_of") or ""),
     )
 
 

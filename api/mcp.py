@@ -47,7 +47,8 @@ INSTRUCTIONS = (
     "returns their provisions verbatim with pinpoint citations. It never writes prose, and neither should you on "
     "its behalf: quote only text a cyberlex tool returned, word for word, and cite it by the `citation` returned "
     "with it. Do not cite a provision no tool returned, and say when no tool found one. Check each instrument's "
-    "`status` (in force, not yet in force, amended, repealed) and `binding` before relying on it."
+    "`status` (in force, not yet in force, amended, repealed) and `binding` before relying on it, and each "
+    "provision's own `status` (struck down, suspended, repealed, amended, not yet applicable), with its source."
 )
 QUOTE = "Quote only the returned `text`, verbatim, and cite it by its `citation`."
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -114,7 +115,8 @@ def create_mcp(app: FastAPI) -> MCPServer:
         jurisdiction: any_of("jurisdictions", words.jurisdictions) = [],
         kind: any_of("kinds of instrument", words.kinds) = [],
         language: any_of("languages (ISO 639-1)", words.languages) = [],
-        status: any_of("instrument statuses", words.statuses) = [],
+        status: any_of("statuses: a provision's own (struck down, suspended...), else its instrument's",
+                       words.statuses) = [],
         binding: Annotated[bool | None, Field(description="only binding (true) or non-binding (false) texts")] = None,
         force: any_of("deontic forces of the passage", words.forces) = [],
         addressee: any_of("whom the passage binds or empowers", words.addressees) = [],
@@ -122,8 +124,9 @@ def create_mcp(app: FastAPI) -> MCPServer:
         """Find the provisions of cyber-law texts that answer a question or match a topic, best first, one per
         provision; a citation in the query puts the cited provision first (`via: "citation"`). Each result has the
         `provision_id`, the pinpoint `citation`, `label`, `heading`, the passage `text` verbatim (often part of a
-        longer provision: get_provision gives it whole), its instrument (`title`, `jurisdiction`, `status`,
-        `binding`) and its deontic `force` and `addressees`."""
+        longer provision: get_provision gives it whole), its own `status` (with `status_entry`: what a court or an
+        amendment did to it, and the source), its instrument (`title`, `jurisdiction`, `status`, `binding`,
+        `text_as_of`) and its deontic `force` and `addressees`."""
         searcher = get_searcher(request)
         return search_route.search(
             searcher, inventory(), settings, q=query, k=k, instrument=instrument, jurisdiction=jurisdiction,
@@ -138,8 +141,9 @@ def create_mcp(app: FastAPI) -> MCPServer:
     ) -> ProvisionOut:
         """A provision in full: its `text` verbatim, `citation`, `label` and `heading`, the divisions it sits in
         (`path`), the ids of the previous and next provisions, the defined terms used in it with the ids of their
-        definitions, the cross-references it makes and receives, and its instrument's catalogue entry (`status`,
-        `status_note`, `binding`, `official_url`)."""
+        definitions, the cross-references it makes and receives, its own `status` (`status_entry` with its source,
+        `statuses_within` for parts of it) and its instrument's catalogue entry (`status`, `status_note`,
+        `text_as_of`, `binding`, `official_url`)."""
         return provision_out(provision_id)
 
     @tool

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from cyberlex.corpus.model import Instrument, Passage
+from cyberlex.corpus.model import PROVISION_STATUSES, Instrument, Passage, ProvisionStatus
 from cyberlex.index.compare import Counterpart
 from cyberlex.index.legal import LegalIndex, Related, TermUse
 from cyberlex.index.provisions import ProvisionView
@@ -30,14 +31,32 @@ class InstrumentOut(BaseModel):
     short_title: str
     kind: str
     jurisdiction: str
-    status: str
+    status: str = Field(description="the instrument's status; `amended` when the text held predates amendments")
     binding: bool
     language: str
     official_url: str
+    text_as_of: str = Field(description="the date of the text held (YYYY, YYYY-MM or YYYY-MM-DD); \"\" when unknown")
 
     @classmethod
     def of(cls, instrument: Instrument) -> InstrumentOut:
         return cls(**{name: getattr(instrument, name) for name in cls.model_fields})
+
+
+class ProvisionStatusOut(BaseModel):
+    """What became of a provision since the text held was made, and who says so (catalog.toml)."""
+
+    provision: str = Field(description="the provision id the entry is for: this provision or one it lies within")
+    status: Literal[PROVISION_STATUSES]
+    partial: bool = Field(description="only part of the provision, or some of its applications, is affected; "
+                                      "`note` says which")
+    date: datetime.date = Field(description="when it took effect (judgment, amendment in force, date it applies from)")
+    source: str = Field(description="the judgment, amending act or provision that says so, cited")
+    url: str
+    note: str
+
+    @classmethod
+    def of(cls, entry: ProvisionStatus | dict) -> ProvisionStatusOut:
+        return cls.model_validate(entry, from_attributes=True)
 
 
 class CatalogEntryOut(InstrumentOut):
@@ -48,11 +67,13 @@ class CatalogEntryOut(InstrumentOut):
     adopted: date | None
     aliases: list[str]
     status_note: str
+    provision_statuses: list[ProvisionStatusOut] = Field(description="what became of single provisions since")
 
     @classmethod
     def of(cls, instrument: Instrument) -> CatalogEntryOut:
         fields = {name: getattr(instrument, name) for name in cls.model_fields}
-        return cls(**{**fields, "aliases": list(instrument.aliases)})
+        return cls(**{**fields, "aliases": list(instrument.aliases),
+                      "provision_statuses": [ProvisionStatusOut.of(s) for s in instrument.provision_statuses]})
 
 
 class InstrumentEntry(CatalogEntryOut):
@@ -74,6 +95,9 @@ class ResultOut(BaseModel):
     heading: str
     instrument_id: str
     instrument: InstrumentOut
+    status: str = Field(description="the provision's own status (`status_entry`), else its instrument's")
+    status_entry: ProvisionStatusOut | None = Field(description="the catalogue's entry for the provision, or for "
+                                                    "one it lies within; null when the instrument's status is its own")
     path: list[str] = Field(description="enclosing divisions, outermost first")
     text: str = Field(description="the passage, verbatim")
     score: float = Field(description="rank score; a typed citation scores 1.0")
@@ -95,6 +119,8 @@ class ResultOut(BaseModel):
             heading=p.heading,
             instrument_id=p.instrument_id,
             instrument=InstrumentOut.of(instrument),
+            status=str(p.metadata.get("status") or instrument.status),
+            status_entry=ProvisionStatusOut.of(p.metadata["status_entry"]) if p.metadata.get("status_entry") else None,
             path=list(p.path),
             text=p.text,
             score=hit.score,
@@ -152,6 +178,10 @@ class ProvisionOut(BaseModel):
     unit_id: str
     instrument_id: str
     instrument: CatalogEntryOut
+    status: str = Field(description="the provision's own status (`status_entry`), else its instrument's")
+    status_entry: ProvisionStatusOut | None = Field(description="the catalogue's entry for the provision, or for "
+                                                    "one it lies within; null when the instrument's status is its own")
+    statuses_within: list[ProvisionStatusOut] = Field(description="entries for parts of it (s. 4(c)(3) within s. 4)")
     label: str
     heading: str
     path: list[str]
@@ -169,11 +199,15 @@ class ProvisionOut(BaseModel):
 
     @classmethod
     def of(cls, view: ProvisionView, instrument: Instrument, legal: LegalIndex | None = None) -> ProvisionOut:
+        entry = instrument.status_of(view.provision_id)
         return cls(
             provision_id=view.provision_id,
             unit_id=view.unit_id,
             instrument_id=view.instrument_id,
             instrument=CatalogEntryOut.of(instrument),
+            status=entry.status if entry else instrument.status,
+            status_entry=entry and ProvisionStatusOut.of(entry),
+            statuses_within=[ProvisionStatusOut.of(s) for s in instrument.statuses_within(view.provision_id)],
             label=view.label,
             heading=view.heading,
             path=list(view.path),

@@ -19,10 +19,10 @@ from cyberlex.index.search import Searcher
 from cyberlex.settings import Settings
 from cyberlex.index.store import open_store
 
-RESULT_FIELDS = {"provision_id", "citation", "label", "heading", "instrument_id", "instrument", "path", "text",
-                 "score", "via", "page", "force", "addressees", "weak", "truncated"}
+RESULT_FIELDS = {"provision_id", "citation", "label", "heading", "instrument_id", "instrument", "status",
+                 "status_entry", "path", "text", "score", "via", "page", "force", "addressees", "weak", "truncated"}
 INSTRUMENT_FIELDS = {"id", "title", "short_title", "kind", "jurisdiction", "status", "binding", "language",
-                     "official_url"}
+                     "official_url", "text_as_of"}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from cyberlex.api.main import create_app
 from cyberlex.api.routes.page import STATIC
-from cyberlex.corpus.catalog import KINDS, LANGUAGES, STATUSES, Catalog
+from cyberlex.corpus.catalog import KINDS, LANGUAGES, PASSAGE_STATUSES, Catalog
 from cyberlex.corpus.citations import unit_label
 from cyberlex.ingest.deontic import ADDRESSEES, FORCES
 from cyberlex.settings import Settings
@@ -34,7 +34,7 @@ def test_the_route_serves_the_python_vocabularies(vocabularies: dict, catalog: C
     assert vocabularies["forces"] == list(FORCES)
     assert vocabularies["addressees"] == list(ADDRESSEES)
     assert vocabularies["kinds"] == list(KINDS)
-    assert vocabularies["statuses"] == list(STATUSES)
+    assert vocabularies["statuses"] == list(PASSAGE_STATUSES)
     assert vocabularies["languages"] == list(LANGUAGES)
     assert vocabularies["jurisdictions"] == catalog.values("jurisdiction")
     assert "Council of Europe" in vocabularies["jurisdictions"]

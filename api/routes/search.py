@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from cyberlex.api.deps import InventoryDep, SearcherDep, SettingsDep
 from cyberlex.api.inventory import Inventory
 from cyberlex.api.models import ErrorOut, ResultOut, SearchOut, UnderstoodOut
+from cyberlex.corpus.catalog import PASSAGE_STATUSES
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.index.search import Filters
 from cyberlex.settings import Settings
@@ -52,7 +53,7 @@ def capped(results: list[ResultOut], most_chars: int) -> list[ResultOut]:
 
 
 def checked_tags(name: str, given: list[str], valid: tuple[str, ...]) -> tuple[str, ...]:
-    """Deontic tags are a fixed vocabulary (ingest.deontic), matched case-insensitively."""
+    """A fixed vocabulary (deontic tags, statuses), matched case-insensitively."""
     unknown = [v for v in given if v.casefold() not in valid]
     if unknown:
         raise InvalidInput(f"unknown {name} {', '.join(map(repr, unknown))}; valid values: {', '.join(valid)}")
@@ -70,7 +71,8 @@ def search(
     jurisdiction: Many = [],
     kind: Many = [],
     language: Many = [],
-    status: Many = [],
+    status: Annotated[list[str], Query(description="repeatable; the provision's own status, else its instrument's: "
+                                                   f"{', '.join(PASSAGE_STATUSES)}")] = [],
     binding: bool | None = None,
     force: Annotated[list[str], Query(description=f"repeatable; deontic force: {', '.join(FORCES)}")] = [],
     addressee: Annotated[list[str], Query(description=f"repeatable; whom it binds: {', '.join(ADDRESSEES)}")] = [],
@@ -88,7 +90,7 @@ def search(
         jurisdiction=checked_values(inventory, "jurisdiction", jurisdiction),
         kind=checked_values(inventory, "kind", kind),
         language=checked_values(inventory, "language", language),
-        status=checked_values(inventory, "status", status),
+        status=checked_tags("status", status, PASSAGE_STATUSES),
         binding=binding,
         force=checked_tags("force", force, FORCES),
         addressee=checked_tags("addressee", addressee, ADDRESSEES),

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from cyberlex.api.deps import CatalogDep
 from cyberlex.api.inventory import instrument_from_facts
-from cyberlex.corpus.catalog import KINDS, LANGUAGES, STATUSES, Catalog
+from cyberlex.corpus.catalog import KINDS, LANGUAGES, PASSAGE_STATUSES, Catalog
 from cyberlex.corpus.citations import unit_label
 from cyberlex.corpus.model import UNIT_PREFIXES
 from cyberlex.ingest.deontic import ADDRESSEES, FORCES
@@ -23,7 +23,8 @@ class VocabulariesOut(BaseModel):
     forces: list[str] = Field(description="deontic forces a passage can be tagged with (the `force` filter)")
     addressees: list[str] = Field(description="whom a passage can bind or empower (the `addressee` filter)")
     kinds: list[str] = Field(description="kinds of instrument")
-    statuses: list[str] = Field(description="statuses of an instrument")
+    statuses: list[str] = Field(description="statuses of a provision, its own or else its instrument's (the `status` "
+                                            "filter)")
     jurisdictions: list[str] = Field(description="the catalogue's jurisdictions")
     languages: list[str] = Field(description="ISO 639-1 codes of the languages texts may be in")
 
@@ -42,7 +43,7 @@ def vocabularies_of(catalog: Catalog) -> VocabulariesOut:
         forces=list(FORCES),
         addressees=list(ADDRESSEES),
         kinds=list(KINDS),
-        statuses=list(STATUSES),
+        statuses=list(PASSAGE_STATUSES),
         jurisdictions=catalog.values("jurisdiction"),
         languages=list(LANGUAGES),
     )
