@@ -21,7 +21,7 @@ const main = document.getElementById("main");
 const statusBox = document.getElementById("status");
 let latest = 0; // the newest view asked for; answers to older requests are dropped
 // The fixed vocabularies (unit words, deontic tags) as the server defines them: GET /vocabularies fills this.
-let vocabularies = { units: {}, forces: [], addressees: [] };
+let vocabularies = { units: {}, forces: [], addressees: [], statuses: [] };
 
 // ---- small DOM and API helpers -------------------------------------------------------------
 
@@ -321,7 +321,7 @@ async function loadCatalogue() {
   fillSelect("jurisdiction", distinct(indexed, "jurisdiction"));
   fillSelect("kind", distinct(indexed, "kind", human));
   fillSelect("language", distinct(indexed, "language", languageName));
-  fillSelect("status", distinct(indexed, "status", human));
+  fillSelect("status", statusOptions(indexed));
   fillSelect("instrument", indexed.map((i) => [i.id, `${i.short_title} (${i.jurisdiction})`]).sort((a, b) => a[1].localeCompare(b[1])));
 }
 
@@ -403,8 +403,10 @@ window.addEventListener("popstate", route);
 
 // ---- views -----------------------------------------------------------------------------
 
-function instrumentFacts(inst) {
-  const facts = [human(inst.kind), inst.jurisdiction, human(inst.status), inst.binding ? "binding" : "not binding"];
+/** The instrument's facts; `ownStatus` leaves its status to the provision's status badge, and gives the text's date. */
+function instrumentFacts(inst, ownStatus = false) {
+  const facts = [human(inst.kind), inst.jurisdiction, !ownStatus && human(inst.status), inst.binding ? "binding" : "not binding",
+    ownStatus && inst.text_as_of && `text as of ${inst.text_as_of}`];
   return [el("span", { class: "instrument-title" }, inst.title), " · ", facts.filter(Boolean).join(" · ")];
 }
 
@@ -426,7 +428,8 @@ function resultItem(result, pattern) {
   return el("li", { class: "result" },
     el("h2", { class: "citation" }, navLink(href, result.citation)),
     result.heading && el("p", { class: "heading" }, result.heading),
-    el("p", { class: "facts" }, instrumentFacts(result.instrument)),
+    el("p", { class: "facts" }, instrumentFacts(result.instrument, true)),
+    statusBadge(result.status, result.status_entry, result.instrument),
     tagBadges(result.force, result.addressees),
     result.path.length > 0 && el("p", { class: "path" }, result.path.join(" › ")),
     passageBlock(result.text, pattern, result.instrument.language),
@@ -487,6 +490,7 @@ function catalogueEntry(inst) {
     ["Jurisdiction", inst.jurisdiction],
     ["Binding", inst.binding ? "Yes" : "No"],
     ["Status", [human(inst.status), inst.status_note && ` — ${inst.status_note}`]],
+    ["Text as of", inst.text_as_of],
     ["Language", languageName(inst.language)],
     ["Adopted", inst.adopted],
     ["Source", official],
@@ -504,6 +508,8 @@ function provisionArticle(view, level) {
     breadcrumb(view),
     el(`h${level}`, { class: "provision-title" }, view.label, view.heading && ` — ${view.heading}`),
     el("p", { class: "citation-line" }, el("span", { class: "citation-text" }, view.citation), copyButton(view.citation)),
+    statusBadge(view.status, view.status_entry, view.instrument, view.provision_id),
+    statusesWithin(view.statuses_within, view.instrument),
     tagBadges(view.force, view.addressees),
     whole,
     el("div", { class: "provision-text", lang: view.instrument.language, dir: "auto" }, linkedText(view)),
