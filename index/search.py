@@ -51,7 +51,7 @@ class Filters:
     jurisdiction: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
     language: tuple[str, ...] = ()
-    status: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()  # the provision's own status, else its instrument's (catalog.PASSAGE_STATUSES)
     binding: bool | None = None
     force: tuple[str, ...] = ()  # deontic force of the passage (ingest.deontic.FORCES)
     addressee: tuple[str, ...] = ()  # whom it binds or empowers (ingest.deontic.ADDRESSEES)

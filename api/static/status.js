@@ -57,6 +57,6 @@ function statusesWithin(entries, instrument) {
 /** The Status filter's options: the statuses of the indexed instruments and of the provisions the catalogue records. */
 function statusOptions(instruments) {
   const held = new Set(instruments.flatMap((i) => [i.status, ...(i.provision_statuses || []).map((s) => s.status)]));
-  const order = vocabularies.statuses && vocabularies.statuses.length ? vocabularies.statuses : [...held];
+  const order = vocabularies.statuses.length ? vocabularies.statuses : [...held].sort();
   return order.filter((s) => held.has(s)).map((s) => [s, human(s)]);
 }
