@@ -1,7 +1,8 @@
 "use strict";
 // Good law at a glance: the status of a provision (its own, from the catalogue, else its instrument's) as a badge on
 // every result card and on the provision view, with the source that says so, and the date of the text held.
-// Loaded after app.js, whose helpers (el, human) it uses; text only ever enters the DOM as text nodes.
+// Loaded before app.js, which calls it once the catalogue arrives; it uses app.js's helpers (el, human, unitName,
+// navLink) only when called. Text only ever enters the DOM as text nodes.
 
 /** Statuses that take a provision out of force or change it: shown as a warning, never like "in force". */
 const WARNING_STATUSES = new Set(["struck-down", "suspended", "repealed", "amended", "not-yet-applicable", "not-yet-in-force"]);
