@@ -359,8 +359,10 @@ def test_provisions_the_judgment_left_alone_keep_the_instruments_status(catalog:
     assert catalog.get("philippines-cybercrime-prevention-act-2012").status_of(provision_id) is None
 
 
-def test_every_recorded_provision_is_in_its_text(catalog: Catalog) -> None:
-    """A provision status for an id the text does not have would never reach a passage: a typo, found here."""
+def test_every_recorded_provision_is_in_its_text_and_no_passage_mixes_statuses(catalog: Catalog) -> None:
+    """A provision status for an id the text does not have would never reach a passage: a typo, found here. And a
+    passage holding subdivisions of another status than its own would give that status to a result pinpointed to
+    one of them (the status travels with the passage)."""
     for inst in catalog:
         if not inst.provision_statuses:
             continue
@@ -368,3 +370,6 @@ def test_every_recorded_provision_is_in_its_text(catalog: Catalog) -> None:
         held = {p.provision_id for p in parsed.passages} | {p.id for p in parsed.provisions}
         held |= {str(a) for p in parsed.passages for a in ProvisionId.parse(p.provision_id).ancestors}
         assert [s.provision for s in inst.provision_statuses if s.provision not in held] == [], inst.id
+        mixed = [part.provision_id for p in parsed.passages for part in p.parts
+                 if inst.status_of(part.provision_id) != inst.status_of(p.provision_id)]
+        assert mixed == [], inst.id

@@ -60,7 +60,8 @@ def test_a_search_hit_on_ra_10175_s_12_comes_back_struck_down_with_its_source(cl
 def test_provisions_the_judgment_left_alone_show_their_instruments_status(client: TestClient) -> None:
     found = hits(client, "illegal access to the whole or any part of a computer system without right",
                  instrument=RA10175)
-    assert found[f"{RA10175}/s-4/a"]["status"] == "in-force" and found[f"{RA10175}/s-4/a"]["status_entry"] is None
+    s4a = [r for pid, r in found.items() if pid.startswith(f"{RA10175}/s-4/a")]
+    assert s4a and all(r["status"] == "in-force" and r["status_entry"] is None for r in s4a)
 
 
 @pytest.mark.parametrize(
