@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from cyberlex.corpus.model import PROVISION_STATUSES, Instrument, Passage, ProvisionStatus
 from cyberlex.index.compare import Counterpart
+from cyberlex.index.contents import Contents, Entry
 from cyberlex.index.legal import LegalIndex, Related, TermUse
 from cyberlex.index.provisions import ProvisionView
 from cyberlex.index.search import Hit
@@ -86,6 +87,37 @@ class InstrumentEntry(CatalogEntryOut):
     def counted(cls, instrument: Instrument, provisions: int, passages: int) -> InstrumentEntry:
         entry = CatalogEntryOut.of(instrument).model_dump()
         return cls(**entry, provisions=provisions, passages=passages)
+
+
+class EntryOut(BaseModel):
+    """One entry of a table of contents: a division, a group of recitals, a unit or a cited subdivision."""
+
+    kind: Literal["division", "recitals", "unit", "subdivision"]
+    title: str = Field(description="a division as printed (`Chapter III — International co-operation`), a unit's "
+                                   "label (`Art. 29`), or `Recitals 1–173`")
+    heading: str = Field(description="a unit's heading; empty for the rest")
+    provision_id: str | None = Field(description="the unit's or subdivision's id; null for a division or recitals")
+    passages: int = Field(description="passages indexed under it, every level below included")
+    children: list[EntryOut]
+
+    @classmethod
+    def of(cls, entry: Entry) -> EntryOut:
+        return cls(kind=entry.kind, title=entry.title, heading=entry.heading, provision_id=entry.provision_id or None,
+                   passages=entry.passages, children=[cls.of(c) for c in entry.children])
+
+
+class ContentsOut(BaseModel):
+    instrument_id: str
+    instrument: CatalogEntryOut
+    provisions: int = Field(description="units (articles, sections, recitals, ...) listed")
+    passages: int = Field(description="passages indexed; the entries' counts add up to it")
+    entries: list[EntryOut] = Field(description="the hierarchy in text order, outermost divisions first")
+
+    @classmethod
+    def of(cls, contents: Contents, instrument: Instrument) -> ContentsOut:
+        return cls(instrument_id=contents.instrument_id, instrument=CatalogEntryOut.of(instrument),
+                   provisions=contents.provisions, passages=contents.passages,
+                   entries=[EntryOut.of(e) for e in contents.entries])
 
 
 class ResultOut(BaseModel):

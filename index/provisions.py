@@ -258,5 +258,9 @@ def _main_unit(unit: Passage, kind: str) -> str:
 
 def _unit_part(passage: Passage, text: str) -> str:
     """A passage's label or citation cut back to its unit's ("Art. 29(1)" → "Art. 29")."""
-    depth = _parse(passage.provision_id).depth
-    return re.sub(r"(\([0-9a-z]+\)){%d}$" % depth, "", text, flags=re.IGNORECASE) if depth else text
+    return cut_pinpoint(text, _parse(passage.provision_id).depth)
+
+
+def cut_pinpoint(text: str, levels: int) -> str:
+    """A label or citation without its last ``levels`` pinpoint parts ("§ 1030(a)(2)", 1 → "§ 1030(a)")."""
+    return re.sub(r"(\([0-9a-z]+\)){%d}$" % levels, "", text, flags=re.IGNORECASE) if levels else text

@@ -1,4 +1,5 @@
-"""The adviser's page: one HTML shell for `/` (search) and `/p/{id}` (a provision); the script reads the URL."""
+"""The adviser's page: one HTML shell for `/` (search), `/p/{id}` (a provision) and `/i/{id}` (an instrument's
+contents); the script reads the URL."""
 
 from __future__ import annotations
 
@@ -21,5 +22,6 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 @router.get("/p/{provision_id:path}")
+@router.get("/i/{instrument_id}")
 def page() -> FileResponse:
     return FileResponse(STATIC / "index.html", headers=HEADERS)
