@@ -12,8 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cyberlex.api import errors, mcp
-from cyberlex.api.routes import (compare, docs, documents, health, instruments, legal, page, provisions, search,
-                                 vocabularies)
+from cyberlex.api.routes import (compare, docs, documents, export, health, instruments, legal, page, provisions,
+                                 search, vocabularies)
 from cyberlex.corpus.catalog import Catalog, load_catalog
 from cyberlex.corpus.errors import DiskFull, StoreLocked, StoreUnavailable
 from cyberlex.index import integrity
@@ -77,7 +77,7 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"])
     # legal before provisions, whose /provisions/{id:path} would take /provisions/{id}/related for an id
-    for module in (search, legal, compare, provisions, instruments, vocabularies, documents, health, page):
+    for module in (search, export, legal, compare, provisions, instruments, vocabularies, documents, health, page):
         app.include_router(module.router)
     mcp.mount(app)
     app.include_router(docs.router)

@@ -128,10 +128,10 @@ def create_mcp(app: FastAPI) -> MCPServer:
         amendment did to it, and the source), its instrument (`title`, `jurisdiction`, `status`, `binding`,
         `text_as_of`) and its deontic `force` and `addressees`."""
         searcher = get_searcher(request)
-        return search_route.search(
-            searcher, inventory(), settings, q=query, k=k, instrument=instrument, jurisdiction=jurisdiction,
-            kind=kind, language=language, status=status, binding=binding, force=force, addressee=addressee,
-        )
+        params = search_route.SearchParams(k=k, instrument=instrument, jurisdiction=jurisdiction, kind=kind,
+                                           language=language, status=status, binding=binding, force=force,
+                                           addressee=addressee)
+        return search_route.search(searcher, inventory(), settings, q=query, params=params)
 
     @tool
     def get_provision(

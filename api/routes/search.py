@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from cyberlex.api.deps import InventoryDep, SearcherDep, SettingsDep
 from cyberlex.api.inventory import Inventory
@@ -60,42 +60,57 @@ def checked_tags(name: str, given: list[str], valid: tuple[str, ...]) -> tuple[s
     return tuple(v.casefold() for v in given)
 
 
+class SearchParams:
+    """The parameters of a search besides the question: /search and /export take the same ones, declared once."""
+
+    def __init__(
+        self,
+        k: Annotated[int, Query(description="how many results; 1 to Settings.max_k")] = 10,
+        instrument: Many = [],
+        jurisdiction: Many = [],
+        kind: Many = [],
+        language: Many = [],
+        status: Annotated[list[str], Query(description="repeatable; the provision's own status, else its "
+                                                       f"instrument's: {', '.join(PASSAGE_STATUSES)}")] = [],
+        binding: bool | None = None,
+        force: Annotated[list[str], Query(description=f"repeatable; deontic force: {', '.join(FORCES)}")] = [],
+        addressee: Annotated[list[str], Query(description=f"repeatable; whom it binds: {', '.join(ADDRESSEES)}")] = [],
+        mode: Literal["hybrid", "dense", "sparse"] = "hybrid",
+        understand: Annotated[bool, Query(description="read named instruments, places and intent from q")] = True,
+    ):
+        self.k, self.binding, self.mode, self.understand = k, binding, mode, understand
+        self.instrument, self.jurisdiction, self.kind, self.language = instrument, jurisdiction, kind, language
+        self.status, self.force, self.addressee = status, force, addressee
+
+    def filters(self, inventory: Inventory) -> Filters:
+        return Filters(
+            instrument=checked_values(inventory, "instrument", self.instrument),
+            jurisdiction=checked_values(inventory, "jurisdiction", self.jurisdiction),
+            kind=checked_values(inventory, "kind", self.kind),
+            language=checked_values(inventory, "language", self.language),
+            status=checked_tags("status", self.status, PASSAGE_STATUSES),
+            binding=self.binding,
+            force=checked_tags("force", self.force, FORCES),
+            addressee=checked_tags("addressee", self.addressee, ADDRESSEES),
+        )
+
+
 @router.get("/search", responses={422: {"model": ErrorOut}, 503: {"model": ErrorOut}})
 def search(
     searcher: SearcherDep,
     inventory: InventoryDep,
     settings: SettingsDep,
     q: Annotated[str, Query(description="a question, a topic or a citation (`Budapest art. 29`)")],
-    k: Annotated[int, Query(description="how many results; 1 to Settings.max_k")] = 10,
-    instrument: Many = [],
-    jurisdiction: Many = [],
-    kind: Many = [],
-    language: Many = [],
-    status: Annotated[list[str], Query(description="repeatable; the provision's own status, else its instrument's: "
-                                                   f"{', '.join(PASSAGE_STATUSES)}")] = [],
-    binding: bool | None = None,
-    force: Annotated[list[str], Query(description=f"repeatable; deontic force: {', '.join(FORCES)}")] = [],
-    addressee: Annotated[list[str], Query(description=f"repeatable; whom it binds: {', '.join(ADDRESSEES)}")] = [],
-    mode: Literal["hybrid", "dense", "sparse"] = "hybrid",
-    understand: Annotated[bool, Query(description="read named instruments, places and intent from q")] = True,
+    params: Annotated[SearchParams, Depends()],
 ) -> SearchOut:
     """Cited passages in rank order; a typed citation puts its provision first (`via: "citation"`).
 
     A plain `def`: inference is CPU-bound, so FastAPI runs it in the threadpool, off the event loop.
     """
     query = checked_query(q, settings)
-    k = checked_k(k, settings)
-    filters = Filters(
-        instrument=checked_values(inventory, "instrument", instrument),
-        jurisdiction=checked_values(inventory, "jurisdiction", jurisdiction),
-        kind=checked_values(inventory, "kind", kind),
-        language=checked_values(inventory, "language", language),
-        status=checked_tags("status", status, PASSAGE_STATUSES),
-        binding=binding,
-        force=checked_tags("force", force, FORCES),
-        addressee=checked_tags("addressee", addressee, ADDRESSEES),
-    )
-    found = searcher.query(query, k=k, filters=filters, mode=mode, understand=understand)
+    k = checked_k(params.k, settings)
+    found = searcher.query(query, k=k, filters=params.filters(inventory), mode=params.mode,
+                           understand=params.understand)
     return SearchOut(query=query, understood=UnderstoodOut.of(found.understood), notice=found.notice,
                      cited=found.cited, cited_level=found.cited_level, set_aside=list(found.set_aside),
                      results=capped([ResultOut.of(h, inventory.get(h.passage.instrument_id)) for h in found.hits],
