@@ -42,7 +42,7 @@ def test_a_search_shows_cited_results_with_the_query_terms_marked(page: Page, tm
     expect(first.locator("h2")).to_contain_text("Convention on Cybercrime (ETS No. 185), art. 29")
     expect(first.locator(".heading")).to_have_text("Expedited preservation of stored computer data")
     expect(first.locator(".facts")).to_contain_text(
-        "Convention on Cybercrime (ETS No. 185) · treaty · Council of Europe · binding · text as of 2017"
+        "Budapest Convention · treaty · Council of Europe · binding · text as of 2017"
     )
     expect(first.locator(".good-law")).to_have_text("Status: In force")
     expect(first.locator("mark").first).to_have_text(re.compile("preservation|stored|computer|data", re.I))

@@ -1,6 +1,7 @@
 "use strict";
 // The adviser's page. Every view is a URL, so it can be bookmarked and shared:
 //   /?q=…&jurisdiction=…   a search and its results        /p/{provision id}   one provision in full
+//   /i/{instrument id}     its table of contents (contents.js)
 // Text from the index only ever enters the DOM as text nodes (never innerHTML): it is escaped by
 // construction, and highlighting wraps the matched parts of that text in <mark> elements.
 
@@ -337,6 +338,8 @@ function fillForm(params) {
     if (value && ![...select.options].some((o) => o.value === value)) select.append(el("option", { value }, value));
     select.value = value;
   }
+  const set = FILTERS.filter((name) => params.get(name)).length;
+  filtersToggle.textContent = set ? `Filters (${set})` : "Filters";
 }
 
 /** The filters set in the URL (or those of them in `names`), as "jurisdiction: Kenya". */
@@ -379,6 +382,12 @@ defineForm.addEventListener("submit", (event) => {
   navigate(`/?${new URLSearchParams({ define: term })}`);
 });
 
+const filtersToggle = document.getElementById("filters-toggle");
+filtersToggle.addEventListener("click", () => {
+  const open = form.classList.toggle("filters-open");
+  filtersToggle.setAttribute("aria-expanded", String(open));
+});
+
 document.getElementById("clear-filters").addEventListener("click", () => {
   for (const name of FILTERS) form.elements[name].value = "";
   setStatus("Filters cleared; search again to apply.");
@@ -403,11 +412,13 @@ window.addEventListener("popstate", route);
 
 // ---- views -----------------------------------------------------------------------------
 
-/** The instrument's facts; `ownStatus` leaves its status to the provision's status badge, and gives the text's date. */
+/** The instrument's facts; `ownStatus` leaves its status to the provision's status badge, and gives the text's date.
+ * The short title names it; the full title shows on hover. */
 function instrumentFacts(inst, ownStatus = false) {
   const facts = [human(inst.kind), inst.jurisdiction, !ownStatus && human(inst.status), inst.binding ? "binding" : "not binding",
     ownStatus && inst.text_as_of && `text as of ${inst.text_as_of}`];
-  return [el("span", { class: "instrument-title" }, inst.title), " · ", facts.filter(Boolean).join(" · ")];
+  return [el("span", { class: "instrument-title", title: inst.title }, inst.short_title || inst.title), " · ",
+    facts.filter(Boolean).join(" · ")];
 }
 
 function passageBlock(text, pattern, language) {
@@ -425,7 +436,9 @@ function passageBlock(text, pattern, language) {
 
 function resultItem(result, pattern) {
   const href = provisionHref(result.provision_id);
-  return el("li", { class: "result" },
+  const unit = unitOf(result.provision_id);
+  const whole = unit === result.provision_id ? provisionHref(unit) : `${provisionHref(unit)}?${new URLSearchParams({ focus: result.provision_id })}`;
+  return el("li", { class: "result", "data-provision": result.provision_id },
     el("h2", { class: "citation" }, navLink(href, result.citation)),
     result.heading && el("p", { class: "heading" }, result.heading),
     el("p", { class: "facts" }, instrumentFacts(result.instrument, true)),
@@ -435,7 +448,7 @@ function resultItem(result, pattern) {
     passageBlock(result.text, pattern, result.instrument.language),
     el("div", { class: "actions" },
       copyButton(result.citation),
-      navLink(provisionHref(unitOf(result.provision_id)), "Full provision", el("span", { class: "visually-hidden" }, ` of ${result.citation}`)),
+      navLink(whole, "Full provision", el("span", { class: "visually-hidden" }, ` of ${result.citation}`)),
       result.page && el("span", { class: "page" }, `page ${result.page} of the source`),
       result.via === "citation" && el("span", { class: "badge" }, "cited in your query"),
       result.weak && el("span", { class: "badge weak", title: "No word of your query occurs in it; it is only near in meaning." }, "weak match")));
@@ -465,8 +478,8 @@ function breadcrumb(view) {
   const inst = view.instrument;
   return el("nav", { class: "breadcrumb", "aria-label": "Place in the instrument" },
     el("ol", {},
-      el("li", {}, inst.short_title || inst.title),
-      view.path.map((part) => el("li", {}, part)),
+      el("li", {}, navLink(contentsHref(inst.id, { at: view.unit_id }), inst.short_title || inst.title)),
+      view.path.map((part, n) => el("li", {}, navLink(contentsHref(inst.id, { path: view.path.slice(0, n + 1) }), part))),
       el("li", { "aria-current": "page" }, view.label)));
 }
 
@@ -527,7 +540,7 @@ function intro() {
       el("table", {},
         el("thead", {}, el("tr", {}, ["Instrument", "Jurisdiction", "Kind", "Provisions"].map((h) => el("th", { scope: "col" }, h)))),
         el("tbody", {}, indexed.map((i) => el("tr", {},
-          el("td", {}, i.short_title), el("td", {}, i.jurisdiction), el("td", {}, human(i.kind)), el("td", { class: "num" }, i.provisions)))))));
+          el("td", {}, navLink(contentsHref(i.id), i.short_title)), el("td", {}, i.jurisdiction), el("td", {}, human(i.kind)), el("td", { class: "num" }, i.provisions)))))));
 }
 
 function failure(message, hint) {
@@ -621,9 +634,11 @@ async function showProvision(id) {
       catalogueEntry(view.instrument)));
   window.scrollTo(0, 0);
   main.focus({ preventScroll: true });
+  markMatched(view, new URLSearchParams(location.search).get("focus"), ticket);
 }
 
 function route() {
+  if (location.pathname.startsWith("/i/")) return showContents(decodeURIComponent(location.pathname.slice(3)), new URLSearchParams(location.search));
   if (location.pathname.startsWith("/p/")) {
     const id = location.pathname.slice(3).split("/").map(decodeURIComponent).join("/");
     return showProvision(id);
