@@ -161,3 +161,16 @@ def test_bad_export_requests_are_refused_with_the_reason(client: TestClient, par
     response = client.get("/export", params=params)
     assert response.status_code == status
     assert reason in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("params", "filename"),
+    [
+        ({"q": "GDPR art. 33"}, "cyberlex-gdpr-art-33.ris"),
+        ({"q": "الوصول غير المشروع"}, "cyberlex-search.ris"),  # no ASCII to name it by
+        ({"ids": f"{GDPR}/art-33"}, "cyberlex-selection.ris"),
+    ],
+)
+def test_the_file_is_named_after_the_search_or_the_selection(client: TestClient, params: dict, filename: str) -> None:
+    response = exported(client, "ris", **params)
+    assert response.headers["content-disposition"] == f'attachment; filename="{filename}"'
