@@ -150,3 +150,14 @@ def test_on_a_laptop_the_filters_show_without_the_button(page: Page) -> None:
     page.goto("/")
     expect(page.locator("#f-jurisdiction")).to_be_visible()
     expect(page.locator("#filters-toggle")).to_be_hidden()
+
+
+def test_the_provision_a_typed_citation_opened_can_be_chosen_first(page: Page) -> None:
+    page.goto("/?q=Budapest art. 29(3)")
+    expect(page.locator(".cited .provision-title")).to_contain_text("Art. 29(3)")
+    page.get_by_label("Choose the provision you cited").check()
+    page.select_option("#export-format", "bluebook")
+    page.click("#export-copy")
+    expect(page.locator("#status")).to_have_text("Copied 1 result as Bluebook citations.")
+    assert page.evaluate("navigator.clipboard.readText()") == \
+        "Convention on Cybercrime art. 29(3), Nov. 23, 2001, E.T.S. No. 185\n"

@@ -597,7 +597,7 @@ async function runSearch(params) {
     return;
   }
   const kicker = exact ? "The provision you cited" : "The deepest level of your citation the text has";
-  const panel = el("section", { class: "cited", "aria-label": kicker }, el("p", { class: "kicker" }, kicker));
+  const panel = el("section", { class: "cited", "aria-label": kicker, "data-provision": first.provision_id }, el("p", { class: "kicker" }, kicker));
   if (body.set_aside.length) panel.append(el("p", { class: "notice" }, `Your citation names its instrument, so these filters were set aside for it: ${activeFilters(params, body.set_aside).join(", ")}. The other passages keep them.`));
   show(title, understood, notice, panel, rest.length > 0 && el("h2", { class: "section-title" }, "Other passages"), rest.length > 0 && list(rest));
   try {

@@ -1,12 +1,13 @@
 "use strict";
 // Choosing results and writing them out: a checkbox on every result card, "Select all", and a bar that copies
 // or downloads the chosen provisions as an OSCOLA or Bluebook citation list, CSV or RIS (GET /export?ids=…).
-// Loaded after app.js; uses its el, copyText and setStatus. Result cards carry their provision id
-// (data-provision); this script finds them as app.js renders them.
+// Loaded after app.js; uses its el, copyText and setStatus. Result cards, and the panel of a provision a typed
+// citation opened, carry their provision id (data-provision); this script finds them as app.js renders them.
 
 const EXPORT_FORMATS = [["oscola", "OSCOLA citations"], ["bluebook", "Bluebook citations"], ["csv", "CSV"], ["ris", "RIS"]];
 
-const exportCards = () => [...main.querySelectorAll(".results[aria-label='Results'] > .result[data-provision]")];
+/** The cards that can be chosen, in the order shown: the provision a typed citation opened, then the results. */
+const exportCards = () => [...main.querySelectorAll(".cited[data-provision], .results[aria-label='Results'] > .result[data-provision]")];
 const chosenIds = () => exportCards().filter((c) => c.querySelector(".choose input").checked).map((c) => c.dataset.provision);
 const exportHref = (format, ids) => `/export?${new URLSearchParams([["format", format], ...ids.map((id) => ["ids", id])])}`;
 
@@ -65,12 +66,13 @@ function equipResults() {
   const bare = cards.filter((card) => !card.querySelector(".choose"));
   if (!bare.length) return; // also what keeps this observer's own changes from waking it again and again
   for (const card of bare) {
-    const citation = card.querySelector(".citation").textContent;
-    const box = el("input", { type: "checkbox", "aria-label": `Choose ${citation}` });
+    const name = card.matches(".cited") ? card.getAttribute("aria-label").replace(/^The /, "the ")
+      : card.querySelector(".citation").textContent;
+    const box = el("input", { type: "checkbox", "aria-label": `Choose ${name}` });
     box.addEventListener("change", refreshExportBar);
     card.prepend(el("label", { class: "choose" }, box));
   }
-  if (!main.querySelector(".export-bar")) cards[0].parentElement.before(exportBar());
+  if (!main.querySelector(".export-bar")) (cards[0].matches(".cited") ? cards[0] : cards[0].parentElement).before(exportBar());
   refreshExportBar();
 }
 
