@@ -4,8 +4,8 @@ instrument's citation, title, kind and adoption date, and the pinpoint as the te
 (Export).
 
 OSCOLA: no full stops in abbreviations (art, s, para, r, pt, No, USC); a treaty by its full title, as "Title
-(adopted 23 November 2001) ETS No 185, art 29(3)"; EU legislation by its full title; other legislation by its short citation
-("Computer Misuse Act 1993 (Singapore), s 3(1)"); the US Code as "18 USC § 1030(a)(2)".
+(adopted 23 November 2001) ETS No 185, art 29(3)"; EU legislation by its full title; other legislation by its
+short citation ("Computer Misuse Act 1993 (Singapore), s 3(1)"); the US Code as "18 USC § 1030(a)(2)".
 
 Bluebook: a treaty by its full title, as "Title art. 29(3), Nov. 23, 2001, E.T.S. No. 185"; the US Code as "18 U.S.C.
 § 1030(a)(2)"; sections of other statutes with §, paragraphs with ¶; other instruments as "Citation, art. 33",

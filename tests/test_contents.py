@@ -53,8 +53,8 @@ def walk(entries: tuple[Entry, ...]) -> Iterator[Entry]:
 def test_divisions_nest_as_the_text_prints_them(parsed) -> None:
     contents = table_of_contents(parsed[0], "budapest-convention")
     chapter = find(contents.entries, "Chapter II — Measures to be taken at the national level")
-    title = find(find(chapter.children, "Section 1 — Substantive criminal law").children,
-                 "Title 1 — Offences against the confidentiality, integrity and availability of computer data and systems")
+    title = find(find(chapter.children, "Section 1 — Substantive criminal law").children, "Title 1 — Offences "
+                 "against the confidentiality, integrity and availability of computer data and systems")
     assert [(e.kind, e.title, e.heading, e.provision_id) for e in title.children[:2]] == [
         ("unit", "Art. 2", "Illegal access", "budapest-convention/art-2"),
         ("unit", "Art. 3", "Illegal interception", "budapest-convention/art-3"),
@@ -91,7 +91,8 @@ def test_a_section_cited_by_its_subsections_lists_them(parsed) -> None:
     section = find(find(find(contents.entries, "Title 18 — Crimes and criminal procedure").children,
                         "Chapter 47 — Fraud and false statements").children, "§ 1030")
     subsections = [(e.title, e.provision_id) for e in section.children]
-    assert subsections[:2] == [("§ 1030(a)", "us-cfaa-18usc1030/s-1030/a"), ("§ 1030(b)", "us-cfaa-18usc1030/s-1030/b")]
+    assert subsections[:2] == [("§ 1030(a)", "us-cfaa-18usc1030/s-1030/a"),
+                               ("§ 1030(b)", "us-cfaa-18usc1030/s-1030/b")]
     assert ("§ 1030(e)", "us-cfaa-18usc1030/s-1030/e") in subsections
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from api_index import BUDAPEST, GDPR, small_index
+from api_index import BUDAPEST, small_index
 from browser import PATIENCE_MS, browser, page, serve  # noqa: F401 (browser and page are fixtures)
 from cyberlex.api.main import create_app
 from cyberlex.corpus.catalog import load_catalog
@@ -38,7 +38,8 @@ def test_the_contents_view_lists_divisions_and_units_linking_to_each_provision(p
     chapter = contents.locator(".toc > .toc-division").nth(1)
     expect(chapter.locator("summary").first).to_have_text("Chapter III 4 passages")
     expect(chapter.locator(".toc-unit")).to_have_count(2)
-    expect(page.locator(".toc .toc-division .toc-division .toc-unit")).to_have_text(["Art. 2 — Illegal access 1 passage"])
+    nested = page.locator(".toc .toc-division .toc-division .toc-unit")
+    expect(nested).to_have_text(["Art. 2 — Illegal access 1 passage"])
     contents.get_by_role("link", name="Art. 29 — Expedited preservation of stored computer data").click()
     expect(page).to_have_url(re.compile(f"/p/{BUDAPEST}/art-29$"))
     expect(page.locator("h1.provision-title")).to_contain_text("Art. 29")
@@ -47,7 +48,8 @@ def test_the_contents_view_lists_divisions_and_units_linking_to_each_provision(p
 def test_the_breadcrumb_leads_into_the_contents_at_the_provision_and_its_divisions(page: Page) -> None:
     page.goto(f"/p/{BUDAPEST}/art-2")
     crumbs = page.locator(".breadcrumb")
-    expect(crumbs.get_by_role("link", name="Title 1")).to_have_attribute("href", f"/i/{BUDAPEST}#toc-chapter-ii--title-1")
+    title_1 = crumbs.get_by_role("link", name="Title 1")
+    expect(title_1).to_have_attribute("href", f"/i/{BUDAPEST}#toc-chapter-ii--title-1")
     crumbs.get_by_role("link", name="Budapest Convention").click()
     expect(page).to_have_url(re.compile(f"/i/{BUDAPEST}\\?at={re.escape(BUDAPEST)}%2Fart-2$"))
     expect(page.locator(".toc .current")).to_have_text("Art. 2 — Illegal access 1 passage")
@@ -108,7 +110,8 @@ def test_select_all_copies_every_result_as_oscola_citations(page: Page) -> None:
     expect(page.locator("#status")).to_have_text(f"Copied {count} results as OSCOLA citations.")
     copied = page.evaluate("navigator.clipboard.readText()").splitlines()
     assert len(copied) == count
-    assert all(line.startswith("Convention on Cybercrime (adopted 23 November 2001) ETS No 185, art ") for line in copied)
+    budapest = "Convention on Cybercrime (adopted 23 November 2001) ETS No 185, art "
+    assert all(line.startswith(budapest) for line in copied)
     cards.first.locator(".choose input").uncheck()
     expect(page.get_by_label("Select all")).not_to_be_checked()
 
@@ -125,7 +128,8 @@ def test_cards_show_the_short_title_with_the_full_title_on_hover(page: Page) -> 
     expect(page.locator(".catalogue")).to_contain_text("Regulation (EU) 2016/679 of the European Parliament")
 
 
-def test_on_a_phone_the_filters_fold_behind_one_button_and_the_first_result_shows(browser: Browser, base_url: str) -> None:
+def test_on_a_phone_the_filters_fold_behind_one_button_and_the_first_result_shows(browser: Browser,
+                                                                                  base_url: str) -> None:
     context = browser.new_context(base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True)
     context.set_default_timeout(PATIENCE_MS)
     phone = context.new_page()

@@ -68,5 +68,6 @@ def export(
                                     page + quote(r.provision_id), instrument))
     named = re.sub(r"[^a-z0-9]+", "-", (q or "").casefold()).strip("-")[:40].strip("-") or (
         "search" if q else "selection")  # a question in Arabic, Japanese or Thai leaves no ASCII for the name
-    return Response(render(format, items), media_type=FORMATS[format].media_type,
-                    headers={"Content-Disposition": f'attachment; filename="cyberlex-{named}.{FORMATS[format].extension}"'})
+    written = FORMATS[format]
+    return Response(render(format, items), media_type=written.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="cyberlex-{named}.{written.extension}"'})
