@@ -43,9 +43,23 @@ class ExportItem:
     heading: str
     citation: str  # as the index cites it: "Convention on Cybercrime (ETS No. 185), art. 29(3)"
     text: str
-    status: str
     url: str  # the provision on the page
     instrument: Instrument
+
+    @property
+    def status(self) -> str:
+        """The provision's own status (struck down, repealed, ...) where the catalogue records one, else its
+        instrument's."""
+        entry = self.instrument.status_of(self.provision_id)
+        return entry.status if entry else self.instrument.status
+
+    @property
+    def status_note(self) -> str:
+        """Where the status comes from: the source of the provision's entry, else the instrument's note."""
+        entry = self.instrument.status_of(self.provision_id)
+        if entry is None:
+            return self.instrument.status_note
+        return "; ".join(filter(None, (entry.source, entry.note)))
 
 
 def render(fmt: str, items: list[ExportItem]) -> str:
@@ -71,7 +85,7 @@ def _ris(item: ExportItem) -> str:
     inst = item.instrument
     title = f"{item.label} — {item.heading}" if item.heading else item.label
     note = f"{item.citation}. Status: {item.status.replace('-', ' ')}" + (
-        f" ({inst.status_note})" if inst.status_note else "")
+        f" ({item.status_note})" if item.status_note else "")
     tags = [
         ("TY", RIS_TYPES.get(inst.kind, "GEN")),
         ("TI", title),

@@ -16,7 +16,7 @@ from api_index import BUDAPEST, GDPR, small_index
 from cyberlex.api.main import create_app
 from cyberlex.api.routes.export import ExportFormat
 from cyberlex.corpus.catalog import Catalog
-from cyberlex.corpus.export import CSV_COLUMNS, FORMATS
+from cyberlex.corpus.export import CSV_COLUMNS, FORMATS, ExportItem, render
 from cyberlex.corpus.styles import cite_as
 
 RIS_LINE = re.compile(r"^[A-Z][A-Z0-9]  - .*$")
@@ -71,6 +71,19 @@ def test_citation_styles_follow_their_rules_from_the_catalogue(
     pid = f"{instrument_id}/{provision_id}"
     assert cite_as("oscola", instrument, pid, label) == oscola
     assert cite_as("bluebook", instrument, pid, label) == bluebook
+
+
+def test_a_provision_struck_down_is_exported_as_such_with_its_source(catalog: Catalog) -> None:
+    ra_10175 = catalog.get("philippines-cybercrime-prevention-act-2012")
+    items = [ExportItem(f"{ra_10175.id}/{unit}", label, "", f"{ra_10175.citation}, {label.lower()}", "…",
+                        f"http://x/p/{ra_10175.id}/{unit}", ra_10175) for unit, label in (("s-12", "s. 12"),
+                                                                                          ("s-6", "s. 6"))]
+    rows = list(csv.DictReader(io.StringIO(render("csv", items).lstrip("\ufeff"))))
+    assert [r["status"] for r in rows] == ["struck-down", "in-force"]
+    notes = re.findall(r"^N1  - (.*)$", render("ris", items), re.MULTILINE)
+    assert notes[0].startswith("Cybercrime Prevention Act of 2012 (Republic Act No. 10175), s. 12. Status: struck "
+                               "down (Disini v. Secretary of Justice, G.R. No. 203335")
+    assert "s. 6. Status: in force (in force; text as enacted" in notes[1]  # the instrument's note
 
 
 # ---- the route -----------------------------------------------------------------------------------

@@ -29,7 +29,9 @@ def base_url() -> Iterator[str]:
 
 
 def card(page: Page, provision_id: str):
-    return page.locator(".result").filter(has=page.locator(f'a[href="/p/{provision_id}"]'))
+    """The result card whose Full provision link opens ``provision_id`` (at the part that matched, if any)."""
+    opens = f'a[href="/p/{provision_id}"], a[href^="/p/{provision_id}?focus="]'
+    return page.locator(".result").filter(has=page.locator(opens))
 
 
 def test_every_result_card_has_a_status_badge_and_s_12_reads_struck_down(page: Page) -> None:

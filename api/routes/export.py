@@ -46,8 +46,9 @@ def export(
                                                 "instead of a search")] = [],
 ) -> Response:
     """The results of the search `q` (the same parameters and the same results as `/search`), or the provisions
-    `ids` in full, in `format`. Each carries its citation as shown on the page, its text verbatim and its
-    instrument's status; OSCOLA and Bluebook lists are formatted from the catalogue (README: Export)."""
+    `ids` in full, in `format`. Each carries its citation as shown on the page, its text verbatim and its status
+    (its own where the catalogue records one, else its instrument's); OSCOLA and Bluebook lists are formatted from
+    the catalogue (README: Export)."""
     if bool(ids) == (q is not None):
         both = ", not both" if ids else ""
         raise InvalidInput(f"give q (export a search's results) or ids (export chosen provisions){both}")
@@ -60,11 +61,11 @@ def export(
             view = searcher.provision(provision_id)
             instrument = inventory.get(view.instrument_id)
             items.append(ExportItem(view.provision_id, view.label, view.heading, view.citation, view.text,
-                                    instrument.status, page + quote(view.provision_id), instrument))
+                                    page + quote(view.provision_id), instrument))
     else:
         for r in search(searcher, inventory, settings, q=q or "", params=params).results:
             instrument = inventory.get(r.instrument_id)
-            items.append(ExportItem(r.provision_id, r.label, r.heading, r.citation, r.text, instrument.status,
+            items.append(ExportItem(r.provision_id, r.label, r.heading, r.citation, r.text,
                                     page + quote(r.provision_id), instrument))
     named = re.sub(r"[^a-z0-9]+", "-", (q or "").casefold()).strip("-")[:40].strip("-") or (
         "search" if q else "selection")  # a question in Arabic, Japanese or Thai leaves no ASCII for the name

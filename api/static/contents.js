@@ -1,7 +1,8 @@
 "use strict";
 // An instrument's table of contents (/i/{instrument id}), and the paragraph a result matched, marked when its
-// whole article is opened (/p/{unit id}?focus={paragraph id}). Loaded after app.js; uses its el, api, show,
-// navLink, provisionHref, encodedId, setStatus, failure and latest.
+// whole article is opened (/p/{unit id}?focus={paragraph id}). Loaded before app.js, whose route() calls
+// showContents and markMatched; they use its el, api, show, navLink, provisionHref, encodedId, setStatus, failure
+// and latest when they run.
 //   /i/{id}#{division anchor}   the contents, scrolled to a division (the provision view's breadcrumb links so)
 //   /i/{id}?at={provision id}   the contents, that provision's entry marked and scrolled to
 

@@ -1,7 +1,8 @@
 "use strict";
 // Choosing results and writing them out: a checkbox on every result card, "Select all", and a bar that copies
 // or downloads the chosen provisions as an OSCOLA or Bluebook citation list, CSV or RIS (GET /export?ids=…).
-// Loaded after app.js; uses its el, copyText and setStatus. Result cards, and the panel of a provision a typed
+// Loaded before app.js (so that it watches the page before app.js renders results); uses app.js's el, main,
+// copyText and setStatus when results appear. Result cards, and the panel of a provision a typed
 // citation opened, carry their provision id (data-provision); this script finds them as app.js renders them.
 
 const EXPORT_FORMATS = [["oscola", "OSCOLA citations"], ["bluebook", "Bluebook citations"], ["csv", "CSV"], ["ris", "RIS"]];
@@ -76,4 +77,4 @@ function equipResults() {
   refreshExportBar();
 }
 
-new MutationObserver(equipResults).observe(main, { childList: true, subtree: true });
+new MutationObserver(equipResults).observe(document.getElementById("main"), { childList: true, subtree: true });
