@@ -1,7 +1,8 @@
 """What the browser tests share: an app served by uvicorn on a free loopback port, Debian's headless Chromium,
 and a fresh page per test that fails the test if the page's own script throws.
 
-A test module imports the ``browser`` and ``page`` fixtures from here and defines ``base_url`` with ``serve``.
+A test module imports the ``browser`` and ``page`` fixtures from here and defines ``base_url`` with ``serve_index``
+(or ``serve``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from cyberlex.api.main import create_app
+from cyberlex.corpus.catalog import Catalog
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -45,6 +49,15 @@ def serve(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@contextmanager
+def serve_index(built: AbstractContextManager[tuple], catalog: Catalog) -> Iterator[str]:
+    """The app over the index a test module builds (``api_index.small_index``, ``legal_index.legal_index``), served:
+    its base URL."""
+    with built as (settings, searcher, *_):
+        with serve(create_app(settings, searcher, catalog)) as url:
+            yield url
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from cyberlex.api.main import create_app
 from api_index import BUDAPEST, CONSENT, small_index
-from browser import browser, page, serve  # noqa: F401 (browser and page are fixtures)
+from browser import browser, page, serve_index  # noqa: F401 (browser and page are fixtures)
 from cyberlex.corpus.catalog import load_catalog
 from cyberlex.settings import PACKAGE_ROOT
 
@@ -25,9 +24,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     catalog = load_catalog()
-    with small_index(tmp_path_factory.mktemp("page-index"), catalog) as (settings, searcher):
-        with serve(create_app(settings, searcher, catalog)) as url:
-            yield url
+    with serve_index(small_index(tmp_path_factory.mktemp("page-index"), catalog), catalog) as url:
+        yield url
 
 
 def search(page: Page, query: str) -> None:

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser import browser, page, serve  # noqa: F401 (browser and page are fixtures)
-from cyberlex.api.main import create_app
+from browser import browser, page, serve_index  # noqa: F401 (browser and page are fixtures)
 from cyberlex.corpus.catalog import load_catalog
 from legal_index import BUDAPEST, CFAA, COMPARED, KENYA, MALABO, PHILIPPINES, SINGAPORE, legal_index
 
@@ -19,9 +18,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     catalog = load_catalog()
-    with legal_index(catalog, COMPARED) as (settings, searcher, _):
-        with serve(create_app(settings, searcher, catalog)) as url:
-            yield url
+    with serve_index(legal_index(catalog, COMPARED), catalog) as url:
+        yield url
 
 
 def test_a_provision_page_opens_the_compare_view_of_its_counterparts(page: Page) -> None:

@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from api_index import BUDAPEST, small_index
-from browser import PATIENCE_MS, browser, page, serve  # noqa: F401 (browser and page are fixtures)
-from cyberlex.api.main import create_app
+from browser import PATIENCE_MS, browser, page, serve_index  # noqa: F401 (browser and page are fixtures)
 from cyberlex.corpus.catalog import load_catalog
 
 pytestmark = pytest.mark.browser
@@ -23,9 +22,8 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     catalog = load_catalog()
-    with small_index(tmp_path_factory.mktemp("page-contents-index"), catalog) as (settings, searcher):
-        with serve(create_app(settings, searcher, catalog)) as url:
-            yield url
+    with serve_index(small_index(tmp_path_factory.mktemp("page-contents-index"), catalog), catalog) as url:
+        yield url
 
 
 # ---- the table of contents ---------------------------------------------------------------------

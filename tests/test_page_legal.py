@@ -9,8 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from cyberlex.api.main import create_app
-from browser import browser, page, serve  # noqa: F401 (browser and page are fixtures)
+from browser import browser, page, serve_index  # noqa: F401 (browser and page are fixtures)
 from cyberlex.corpus.catalog import load_catalog
 from legal_index import BUDAPEST, CANADA, SINGAPORE, legal_index
 
@@ -20,9 +19,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     catalog = load_catalog()
-    with legal_index(catalog) as (settings, searcher, _):
-        with serve(create_app(settings, searcher, catalog)) as url:
-            yield url
+    with serve_index(legal_index(catalog), catalog) as url:
+        yield url
 
 
 def test_results_show_tag_badges_and_the_force_filter_keeps_only_that_force(page: Page) -> None:

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser import browser, page, serve  # noqa: F401 (browser and page are fixtures)
-from cyberlex.api.main import create_app
+from browser import browser, page, serve_index  # noqa: F401 (browser and page are fixtures)
 from cyberlex.corpus.catalog import load_catalog
 from legal_index import legal_index
 from status_index import ECHR, INSTRUMENTS, RA10175
@@ -23,9 +22,8 @@ LAWPHIL = "https://lawphil.net/judjuris/juri2014/feb2014/gr_203335_2014.html"
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     catalog = load_catalog()
-    with legal_index(catalog, INSTRUMENTS) as (settings, searcher, _):
-        with serve(create_app(settings, searcher, catalog)) as url:
-            yield url
+    with serve_index(legal_index(catalog, INSTRUMENTS), catalog) as url:
+        yield url
 
 
 def card(page: Page, provision_id: str):
