@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, ge=1, description="rank offset k of reciprocal rank fusion")
     candidates: int = Field(
-        150, ge=1, le=1000,
+        100, ge=1, le=1000,
         description="passages fetched from each of the open dense and sparse lists before fusion and grouping, whatever "
         "k is asked, so that the first results never depend on k; a k near it may give fewer results than asked",
     )
