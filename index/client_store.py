@@ -90,6 +90,7 @@ class ClientStore(Store):
         limit: int = 10,
         fusion: NativeFusion = NativeFusion(),
         using: str = DENSE,
+        fields: Sequence[str] | None = None,
     ) -> list[Scored]:
         if not self._ready():
             return []
@@ -111,8 +112,16 @@ class ClientStore(Store):
                         for v, u, p in searches]
             request = dict(prefetch=prefetch, query=models.RrfQuery(rrf=models.Rrf(k=fusion.k, weights=weights)))
         with self._reachable():
-            response = self.client.query_points(self.collection, limit=limit, with_payload=True, **request)
+            response = self.client.query_points(
+                self.collection, limit=limit, with_payload=list(fields) if fields else True, **request)
         return [(p.payload or {}, p.score) for p in response.points]
+
+    def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if not point_ids or not self._ready():
+            return {}
+        with self._reachable():
+            records = self.client.retrieve(self.collection, list(point_ids), with_payload=True, with_vectors=False)
+        return {str(r.id): r.payload or {} for r in records}
 
     def scroll(
         self, where: Where | None = None, fields: Sequence[str] | None = None

@@ -20,6 +20,10 @@ from haystack import Document
 
 from cyberlex.corpus.model import Part, Passage
 
+# What fusion, the operative prior and grouping read of a candidate: the ranking fetches only these, and the whole
+# payloads of the few results it keeps (``retrieve.PayloadReader``); every candidate's text and facts took most of
+# a query's time to read out of the store.
+RANKING_FIELDS = ("unit_id", "chunk", "group_id", "unit_kind", "provision_id")
 POINT_NAMESPACE = uuid.UUID("5f0c8a52-3a7e-4c1e-9d0e-6b1f3c2a9e41")
 PASSAGE_FIELDS = tuple(f.name for f in fields(Passage) if f.name != "metadata")
 HASH_FIELD = "content_hash"
@@ -68,8 +72,8 @@ def to_document(passage: Passage, signature: str) -> Document:
 def scored_document(data: dict[str, Any], score: float) -> Document:
     """A search result as a Document: the point's payload as meta, its score from the store or fusion (the key is
     read off the payload: building the whole passage for it took a tenth of a search)."""
-    return SharedDocument(id=point_id(Passage.key_of(data["unit_id"], data["chunk"])), content=data["text"], meta=data,
-                          score=score)
+    return SharedDocument(id=point_id(Passage.key_of(data["unit_id"], data["chunk"])), content=data.get("text"),
+                          meta=data, score=score)
 
 
 def _plain(value: Any) -> Any:

@@ -97,9 +97,11 @@ class EdgeStore(Store):
         limit: int = 10,
         fusion: NativeFusion = NativeFusion(),
         using: str = DENSE,
+        fields: Sequence[str] | None = None,
     ) -> list[Scored]:
         if self._shard is None:
             return []
+        payload = list(fields) if fields else True
         filter_ = _filter(where)
         searches: list[tuple[qe.Query, qe.SearchParams | None]] = []
         if dense is not None:
@@ -112,15 +114,20 @@ class EdgeStore(Store):
             raise ValueError("query needs a dense or a sparse vector")
         if len(searches) == 1:
             (query, params), = searches
-            request = qe.QueryRequest(limit=limit, query=query, filter=filter_, params=params, with_payload=True)
+            request = qe.QueryRequest(limit=limit, query=query, filter=filter_, params=params, with_payload=payload)
         else:
             request = qe.QueryRequest(
                 limit=limit,
                 prefetches=[qe.Prefetch(limit=limit, query=q, filter=filter_, params=p) for q, p in searches],
                 query=qe.Fusion.Rrf(k=fusion.k, weights=[fusion.dense_weight, 1 - fusion.dense_weight]),
-                with_payload=True,
+                with_payload=payload,
             )
         return [(p.payload or {}, p.score) for p in self._shard.query(request)]
+
+    def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        if self._shard is None or not point_ids:
+            return {}
+        return {str(r.id): r.payload or {} for r in self._shard.retrieve(list(point_ids), True, False)}
 
     def scroll(
         self, where: Where | None = None, fields: Sequence[str] | None = None

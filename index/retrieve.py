@@ -14,7 +14,7 @@ from typing import Any
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
-from cyberlex.index.documents import scored_document
+from cyberlex.index.documents import RANKING_FIELDS, scored_document
 from cyberlex.index.legal import load_legal_index
 from cyberlex.index.provisions import unit_id_of
 from cyberlex.corpus.catalog import Catalog
@@ -175,7 +175,7 @@ class IntentRetriever:
 
     def _search(self, where: Where, limit: int, **vectors: Any) -> list[Document]:
         kwargs = {"fusion": self.native} if self.native is not None and "using" not in vectors else {}
-        scored = self.store.query(**vectors, where=where, limit=limit, **kwargs)
+        scored = self.store.query(**vectors, where=where, limit=limit, fields=RANKING_FIELDS, **kwargs)
         return [scored_document(payload, score) for payload, score in scored]
 
 
@@ -192,3 +192,20 @@ def _within(where: Where, condition: Where) -> dict[str, list[Any]] | None:
 
 def _overlaps(key: str, other: str) -> bool:
     return f" {key} " in f" {other} " or f" {other} " in f" {key} "
+
+
+@component
+class PayloadReader:
+    """The whole payloads (text, citation, facts) of the results the ranking kept, read by id: candidates are
+    ranked on ``RANKING_FIELDS`` alone. A result read whole already (a cited provision) is kept as it is; one
+    gone from the store since it was ranked is dropped."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    @component.output_types(documents=list[Document], via=list[str])
+    def run(self, documents: list[Document], via: list[str]) -> dict[str, list[Any]]:
+        full = self.store.payloads([d.id for d in documents if "text" not in d.meta])
+        read = [(d if "text" in d.meta else scored_document(full[d.id], d.score or 0.0), how)
+                for d, how in zip(documents, via) if "text" in d.meta or d.id in full]
+        return {"documents": [d for d, _ in read], "via": [how for _, how in read]}

@@ -26,7 +26,7 @@ from cyberlex.index.provisions import ProvisionReader, ProvisionView
 from cyberlex.settings import Settings
 from cyberlex.index.sparse import SparseQueryEncoder
 from cyberlex.index.e5 import E5Encoder
-from cyberlex.index.retrieve import DefinitionTable, ForeignQueryEmbedder, IntentRetriever
+from cyberlex.index.retrieve import DefinitionTable, ForeignQueryEmbedder, IntentRetriever, PayloadReader
 from cyberlex.index.thesaurus import QueryExpander, Thesaurus
 from cyberlex.index.store import NativeFusion, Store, open_store
 from cyberlex.index.understand import QueryUnderstanding, Understanding
@@ -107,7 +107,8 @@ def build_query_pipeline(
 ) -> Pipeline:
     """query → understanding → [dense embedding] + [lay words → sparse encoding] + [e5 embedding, when the question
     targets laws in another language] → retrieval by intent (open and scoped lists) → fusion by intent → operative
-    prior → grouping (the typed citation first) → pinpointing the subdivision asked → match judgement.
+    prior → grouping (the typed citation first) → the kept results read whole → pinpointing the subdivision asked
+    → match judgement.
 
     Inputs, by name: ``text``, ``enabled`` (understanding), ``where``, ``top_k`` (candidates per open list), ``k``,
     ``mode``."""
@@ -122,6 +123,7 @@ def build_query_pipeline(
     pipeline.add_component("prior", OperativePrior(OPERATIVE_PRIOR))
     pipeline.add_component("citation", CitationLookup(ProvisionReader(store), catalog, known_units))
     pipeline.add_component("grouper", ProvisionGrouper())
+    pipeline.add_component("payloads", PayloadReader(store))
     pipeline.add_component("pinpoint", Pinpointer())
     pipeline.add_component("judge", MatchJudge(NO_MATCH_COSINE, WEAK_COSINE))
     if "dense" in legs:
@@ -144,10 +146,12 @@ def build_query_pipeline(
     pipeline.connect("prior.documents", "grouper.documents")
     pipeline.connect("citation.documents", "grouper.cited")
     pipeline.connect("retriever.lists", "judge.lists")
-    pipeline.connect("grouper.documents", "pinpoint.documents")
-    pipeline.connect("grouper.via", "pinpoint.via")
+    pipeline.connect("grouper.documents", "payloads.documents")
+    pipeline.connect("grouper.via", "payloads.via")
+    pipeline.connect("payloads.documents", "pinpoint.documents")
+    pipeline.connect("payloads.via", "pinpoint.via")
     pipeline.connect("pinpoint.documents", "judge.documents")
-    pipeline.connect("grouper.via", "judge.via")
+    pipeline.connect("payloads.via", "judge.via")
     return pipeline
 
 

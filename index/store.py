@@ -117,10 +117,15 @@ class Store(ABC):
         limit: int = 10,
         fusion: NativeFusion = NativeFusion(),
         using: str = DENSE,
+        fields: Sequence[str] | None = None,
     ) -> list[Scored]:
         """Best points by the dense vector, by the sparse one, or, given both, by Qdrant's fusion of a
         prefetch of ``limit`` candidates from each. ``using`` names the dense vector searched (``E5``: only
-        the points that have one)."""
+        the points that have one); ``fields``, when given, the only payload fields returned."""
+
+    @abstractmethod
+    def payloads(self, point_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Point id → whole payload of the given points; a point not in the store is left out."""
 
     @abstractmethod
     def scroll(

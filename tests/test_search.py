@@ -15,9 +15,11 @@ from cyberlex.corpus.catalog import load_catalog
 from cyberlex.corpus.errors import InvalidInput, UnknownInstrument, UnknownProvision
 from cyberlex.corpus.model import Part, Passage, ProvisionId
 from cyberlex.index.client_store import ClientStore
+from cyberlex.index.documents import RANKING_FIELDS, payload, scored_document, to_passage
 from cyberlex.index.embedders import DenseEncoder
 from cyberlex.index.indexer import Indexer
 from cyberlex.index.matching import NO_MATCH
+from cyberlex.index.retrieve import PayloadReader
 from cyberlex.index.search import Filters, Searcher
 from cyberlex.settings import Settings
 from cyberlex.index.store import open_store
@@ -395,3 +397,15 @@ def test_an_english_question_about_japanese_law_reaches_the_japanese_text(search
     assert searcher.search(query, k=3)[0].passage.instrument_id == JAPAN
     as_typed = searcher.query(query, k=3, understand=False).hits  # no place read, so no multilingual leg
     assert not as_typed or as_typed[0].passage.instrument_id != JAPAN
+
+
+def test_the_kept_results_are_read_whole_and_one_gone_from_the_store_is_dropped(searcher):
+    ranked = [scored_document(data, score) for data, score in searcher.store.query(
+        dense=searcher.encoder.embed_query("illegal access"), limit=2, fields=RANKING_FIELDS)]
+    gone = scored_document({"unit_id": f"{BUDAPEST}/art-99", "chunk": 0}, 0.1)
+    cited = scored_document(payload(PASSAGES[NIS2][0], "sig"), 1.0)
+    read = PayloadReader(searcher.store).run([cited, *ranked, gone], ["citation", "hybrid", "hybrid", "hybrid"])
+    assert read["via"] == ["citation", "hybrid", "hybrid"]
+    assert read["documents"][0] is cited
+    assert [to_passage(d.meta).provision_id for d in read["documents"][1:]] == [d.meta["provision_id"] for d in ranked]
+    assert all(d.content == d.meta["text"] and d.meta["citation"] for d in read["documents"])

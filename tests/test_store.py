@@ -21,7 +21,7 @@ from qdrant_client import QdrantClient, models
 from cyberlex.corpus.errors import StoreLocked, StoreUnavailable
 from cyberlex.corpus.model import Passage
 from cyberlex.index.client_store import ClientStore
-from cyberlex.index.documents import HASH_FIELD, payload, point_id
+from cyberlex.index.documents import HASH_FIELD, RANKING_FIELDS, payload, point_id, to_passage
 from cyberlex.index.edge_store import EdgeStore, edge_config
 from cyberlex.index.search import Filters
 from cyberlex.settings import Settings
@@ -100,6 +100,22 @@ def test_native_fusion_prefers_points_found_by_both(store):
     both = store.query(dense=[1.0, 0.0, 0.0, 1.0], sparse=SparseEmbedding([1, 4], [1.0, 1.0]), limit=3,
                        fusion=NativeFusion(dense_weight=0.5, k=60))
     assert units(both)[0] == "tallinn/rule-2"
+
+
+@pytest.mark.parametrize("vectors", [dict(dense=[1.0, 0.0, 0.0, 0.1]), dict(sparse=SparseEmbedding([1], [1.0])),
+                                     dict(dense=[1.0, 0.0, 0.0, 0.1], sparse=SparseEmbedding([1], [1.0]))])
+def test_a_query_can_return_only_the_payload_fields_the_ranking_reads(store, vectors):
+    found = store.query(**vectors, limit=2, fields=RANKING_FIELDS)
+    assert set(units(found)) == {"budapest/art-1", "tallinn/rule-2"}
+    assert all(set(data) <= set(RANKING_FIELDS) and "text" not in data for data, _ in found)
+
+
+def test_whole_payloads_are_read_by_point_id_and_an_unknown_id_is_left_out(store):
+    art2, rule1 = POINTS[1][0], POINTS[3][0]
+    unknown = point_id("nowhere/art-1#0")
+    read = store.payloads([point_id(art2.key), point_id(rule1.key), unknown])
+    assert {to_passage(data) for data in read.values()} == {art2, rule1}
+    assert set(read) == {point_id(art2.key), point_id(rule1.key)}
 
 
 @pytest.mark.parametrize(
