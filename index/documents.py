@@ -70,8 +70,9 @@ def to_document(passage: Passage, signature: str) -> Document:
 
 
 def scored_document(data: dict[str, Any], score: float) -> Document:
-    """A search result as a Document: the point's payload as meta, its score from the store or fusion (the key is
-    read off the payload: building the whole passage for it took a tenth of a search)."""
+    """A search result as a Document: the point's payload (whole, or a candidate's ``RANKING_FIELDS``) as meta, its
+    score from the store or fusion (the key is read off the payload: building the whole passage for it took a tenth
+    of a search)."""
     return SharedDocument(id=point_id(Passage.key_of(data["unit_id"], data["chunk"])), content=data.get("text"),
                           meta=data, score=score)
 
