@@ -11,7 +11,7 @@ tie, or no such term, leaves the passage whole: a lawyer is better served by the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from haystack import Document, component
@@ -23,9 +23,9 @@ from cyberlex.index.sparse import query_terms, tokenize
 OPENING = 40  # characters of a subdivision read as its opening words
 
 
-def pinpoint(query: str, text: str, parts: Sequence[Part]) -> Part | None:
-    """The part of ``text`` the query singles out, or None."""
-    asked = set(query_terms(query))
+def pinpoint(asked: Collection[str], text: str, parts: Sequence[Part]) -> Part | None:
+    """The part of ``text`` the question's terms (``sparse.query_terms``) single out, or None."""
+    asked = set(asked)
     held = [asked & set(tokenize(text[part.text_start:part.text_end])) for part in parts]
     opening = [asked & set(tokenize(text[part.text_start:min(part.text_end, part.text_start + OPENING)]))
                for part in parts]
@@ -43,13 +43,14 @@ class Pinpointer:
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document], via: list[str], text: str) -> dict[str, list[Document]]:
-        return {"documents": [self._narrowed(doc, text) if how != "citation" else doc
+        asked = set(query_terms(text))
+        return {"documents": [self._narrowed(doc, asked) if how != "citation" else doc
                               for doc, how in zip(documents, via)]}
 
     @staticmethod
-    def _narrowed(doc: Document, query: str) -> Document:
+    def _narrowed(doc: Document, asked: set[str]) -> Document:
         parts = [Part(*part) for part in doc.meta.get("parts") or ()]
-        found = pinpoint(query, doc.content or "", parts) if len(parts) > 1 else None
+        found = pinpoint(asked, doc.content or "", parts) if len(parts) > 1 else None
         if found is None:
             return doc
         content = (doc.content or "")[found.text_start:found.text_end]

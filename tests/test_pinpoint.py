@@ -7,6 +7,7 @@ from haystack import Document
 
 from cyberlex.corpus.model import Part
 from cyberlex.index.pinpoint import Pinpointer, pinpoint
+from cyberlex.index.sparse import query_terms
 
 DEFINITIONS = [
     "(xxviii) “service provider” means a person who provides information system services;",
@@ -49,7 +50,7 @@ def parts_of(texts: list[str], unit: str = "act/s-2/1") -> tuple[str, list[Part]
 )
 def test_the_subdivision_holding_most_of_the_telling_terms_is_singled_out(texts, query, expected):
     text, parts = parts_of(texts)
-    found = pinpoint(query, text, parts)
+    found = pinpoint(query_terms(query), text, parts)
     assert (parts.index(found) if found else None) == expected
 
 
