@@ -88,6 +88,12 @@ def _problem(text: str, instrument: str, unit: str, sub: tuple[str, ...]) -> str
     return ""
 
 
+def within(provision_id: str, ancestor: str) -> bool:
+    """Whether ``provision_id`` is ``ancestor`` or lies under it (``.../art-29/3`` within ``.../art-29``, not
+    ``.../art-2`` within ``.../art-29``)."""
+    return provision_id == ancestor or provision_id.startswith(ancestor + "/")
+
+
 PROVISION_STATUSES = ("struck-down", "suspended", "repealed", "amended", "not-yet-applicable")
 
 
@@ -107,7 +113,7 @@ class ProvisionStatus:
 
     def covers(self, provision_id: str) -> bool:
         """Whether ``provision_id`` is this provision or lies within it."""
-        return provision_id == self.provision or provision_id.startswith(self.provision + "/")
+        return within(provision_id, self.provision)
 
     def in_effect(self, on: date) -> bool:
         """A provision not yet applicable applies from its date; every other status stands once recorded."""

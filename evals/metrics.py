@@ -13,6 +13,8 @@ from statistics import fmean
 import ir_measures
 from ir_measures import RR, R, P, nDCG
 
+from cyberlex.corpus.model import within
+
 MEASURES = (nDCG @ 10, R @ 10, RR @ 10, P @ 1)
 MEASURE_NAMES = tuple(str(m) for m in MEASURES)
 OVERALL = "all"
@@ -22,7 +24,7 @@ Qrels = dict[str, dict[str, int]]  # query id -> provision id -> grade
 
 def judged_id_for(provision_id: str, judged: Iterable[str]) -> str | None:
     """The most specific judged id that is ``provision_id`` or encloses it on a "/" boundary, if any."""
-    covering = [j for j in judged if provision_id == j or provision_id.startswith(j + "/")]
+    covering = [j for j in judged if within(provision_id, j)]
     return max(covering, key=len, default=None)
 
 

@@ -31,7 +31,7 @@ from scipy import sparse
 
 from cyberlex.corpus.catalog import Catalog
 from cyberlex.corpus.errors import StoreUnavailable, UnknownProvision
-from cyberlex.corpus.model import Passage, ProvisionId
+from cyberlex.corpus.model import Passage, ProvisionId, within
 from cyberlex.corpus.citations import cite, unit_label
 from cyberlex.index.documents import to_passage
 from cyberlex.index.embedders import DenseEncoder, embedding_text
@@ -133,7 +133,7 @@ class LegalIndex:
             return []
         by_key: dict[str, list[str]] = defaultdict(list)
         for d in section.definitions:
-            if not _under(d.provision_id, shown_id):
+            if not within(d.provision_id, shown_id):
                 by_key[term_key(d.term)].append(d.provision_id)
         spans = term_spans(text, [d.term for d in section.definitions if term_key(d.term) in by_key])
         return [TermUse(term, start, end, tuple(dict.fromkeys(by_key[term_key(term)]))) for start, end, term in spans]
@@ -151,7 +151,7 @@ class LegalIndex:
     def incoming(self, provision_id: str) -> list[Reference]:
         """Resolved references from other units to this provision or to anything under it."""
         incoming = self._incoming.get(ProvisionId.parse(provision_id).unit_id, [])
-        return [r for r in incoming if _under(r.target, provision_id)]
+        return [r for r in incoming if within(r.target, provision_id)]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -367,10 +367,6 @@ def _section_from(instrument_id: str, data: dict[str, Any]) -> Section:
 
 
 # ---- ids ----------------------------------------------------------------------------------------
-
-def _under(provision_id: str, ancestor: str) -> bool:
-    return provision_id == ancestor or provision_id.startswith(ancestor + "/")
-
 
 def _nearest(text: str, phrase: str, around: int) -> int | None:
     """The start of the occurrence of ``phrase`` in ``text`` closest to offset ``around``."""
