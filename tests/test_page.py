@@ -209,3 +209,15 @@ def test_a_typed_citation_says_which_filters_it_set_aside(page: Page) -> None:
     page.goto("/?q=GDPR+art.+33&jurisdiction=Council+of+Europe")
     expect(page.locator(".cited .notice")).to_contain_text("these filters were set aside for it: jurisdiction")
     expect(page.locator(".cited")).to_contain_text("Regulation (EU) 2016/679")
+
+
+def test_a_question_typed_while_the_page_still_loads_is_kept(page: Page) -> None:
+    held = []
+    page.route("**/vocabularies", lambda route: held.append(route))  # the first view waits for this answer
+    page.goto("/")
+    page.fill("#q", "preservation of stored computer data")
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    expect(page.locator("main h1")).to_have_text("Find the provision, with its citation")
+    expect(page.locator("#q")).to_have_value("preservation of stored computer data")

@@ -657,4 +657,10 @@ function route() {
   return runSearch(params);
 }
 
-Promise.all([loadVocabularies(), loadCatalogue()]).then(route);
+// The first view waits for the vocabularies; routing refills the form from the URL, so a question typed meanwhile,
+// and not yet submitted, is put back.
+Promise.all([loadVocabularies(), loadCatalogue()]).then(() => {
+  const typed = queryBox.value;
+  route();
+  if (typed && !(new URLSearchParams(location.search).get("q") || "").trim()) queryBox.value = typed;
+});
