@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from haystack import Document, component
 
 from cyberlex.corpus.errors import InvalidInput
+from cyberlex.index.documents import Ranking
 from cyberlex.index.understand import Understanding
 
 METHODS = ("rrf", "minmax", "zscore")
@@ -95,12 +96,12 @@ class IntentFusion:
         self.k = k
         self.default_dense = default_dense
 
-    @component.output_types(documents=list[Document])
+    @component.output_types(documents=Ranking)
     def run(
         self, lists: Mapping[str, list[Document]], understanding: Understanding, top_k: int | None = None
-    ) -> dict[str, list[Document]]:
+    ) -> dict[str, Ranking]:
         """The fused ranking, its first ``top_k`` (the pool the results are grouped from) when given."""
-        return {"documents": self._fused(lists, understanding)[:top_k]}
+        return {"documents": Ranking(self._fused(lists, understanding)[:top_k])}
 
     def _fused(self, lists: Mapping[str, list[Document]], understanding: Understanding) -> list[Document]:
         dense = self.weights.dense.get(understanding.intent, self.default_dense)
@@ -148,10 +149,10 @@ class OperativePrior:
     def __init__(self, factors: Mapping[str, float]):
         self.factors = dict(factors)
 
-    @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
+    @component.output_types(documents=Ranking)
+    def run(self, documents: Ranking) -> dict[str, Ranking]:
         if not self.factors:
             return {"documents": documents}
-        weighed = [replace(d, score=(d.score or 0.0) * self.factors.get(d.meta.get("unit_kind", ""), 1.0))
-                   for d in documents]
-        return {"documents": sorted(weighed, key=lambda d: -(d.score or 0.0))}
+        weighed = [d if (factor := self.factors.get(d.meta.get("unit_kind", ""), 1.0)) == 1.0
+                   else replace(d, score=(d.score or 0.0) * factor) for d in documents]
+        return {"documents": Ranking(sorted(weighed, key=lambda d: -(d.score or 0.0)))}

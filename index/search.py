@@ -16,7 +16,7 @@ from cyberlex.corpus.catalog import Catalog, load_catalog
 from cyberlex.corpus.errors import InvalidInput, UnknownInstrument
 from cyberlex.corpus.model import Passage
 from cyberlex.index.cited import CitationLookup
-from cyberlex.index.documents import to_passage
+from cyberlex.index.documents import Ranking, to_passage
 from cyberlex.index.embedders import DenseEncoder, QueryEmbedder
 from cyberlex.index.fusion import IntentFusion, IntentWeights, OperativePrior
 from cyberlex.index.legal import legal_path
@@ -87,7 +87,7 @@ class ProvisionGrouper:
     provision first."""
 
     @component.output_types(documents=list[Document], via=list[str])
-    def run(self, documents: list[Document], cited: list[Document], k: int, mode: str) -> dict[str, list[Any]]:
+    def run(self, documents: Ranking, cited: list[Document], k: int, mode: str) -> dict[str, list[Any]]:
         best: dict[str, tuple[Document, str]] = {}
         for doc, via in [*((d, "citation") for d in cited), *((d, mode) for d in documents)]:
             best.setdefault(doc.meta.get("group_id") or doc.meta["unit_id"], (doc, via))

@@ -14,9 +14,11 @@ import pytest
 
 from api_index import passages, small_index
 from cyberlex.corpus.catalog import load_catalog
-from cyberlex.index.documents import SharedDocument, payload, scored_document, to_document
+from haystack.core.pipeline.utils import _deepcopy_with_exceptions
+
+from cyberlex.index.documents import Ranking, SharedDocument, payload, scored_document, to_document
 from cyberlex.index.embedders import QueryEmbedder
-from cyberlex.index.fusion import fuse
+from cyberlex.index.fusion import OperativePrior, fuse
 from cyberlex.index.onnx_backend import OnnxEncoder
 from cyberlex.index.search import Searcher
 
@@ -48,6 +50,23 @@ def test_new_documents_made_from_shared_ones_stay_shared(passage):
     fused = fuse(dense, sparse)
     assert len(fused) == 2 and all(isinstance(d, SharedDocument) for d in fused)
     assert isinstance(replace(dense[0], embedding=[0.0]), SharedDocument)
+
+
+def test_a_ranking_passes_between_components_without_being_walked(passage):
+    """Haystack copies each component input with this function; for a list it checks every element first."""
+    docs = [scored_document(payload(replace(passage, chunk=n), ""), 1.0 / (n + 1)) for n in range(3)]
+    ranking = Ranking(docs)
+    assert _deepcopy_with_exceptions(ranking) is ranking
+    assert list(ranking) == docs and ranking[0] is docs[0] and list(ranking[1:]) == docs[1:]
+
+
+def test_the_operative_prior_keeps_the_documents_it_does_not_weigh(passage):
+    docs = [scored_document(payload(replace(passage, chunk=n), "") | {"unit_kind": kind}, 1.0 - n / 10)
+            for n, kind in enumerate(["recital", "article", "article"])]
+    weighed = OperativePrior({"recital": 0.5}).run(Ranking(docs))["documents"]
+    assert isinstance(weighed, Ranking)
+    assert [d.meta["unit_kind"] for d in weighed] == ["article", "article", "recital"]
+    assert weighed[0] is docs[1] and weighed[1] is docs[2] and weighed[2].score == pytest.approx(0.5)
 
 
 def test_query_embedding_travels_as_one_array(searcher):
