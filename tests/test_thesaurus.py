@@ -31,6 +31,11 @@ THESAURUS = Thesaurus.load()
                                                      "personal data breach", "unauthorised disclosure"]),
         ("may a country hit back after a cyber attack", ["self-defence", "countermeasures", "armed attack"]),
         ("is an unauthorised hacker punished", ["illegal access", "penalty", "imprisonment"]),
+        ("someone logged into my email account", ["unauthorised access", "without authorisation"]),
+        ("does the law cover a firm based outside the EU", ["third country", "territorial scope"]),
+        ("a ransomware gang wants money", ["malicious software", "extortion"]),
+        ("a country wants to hack back against state-sponsored hackers", ["countermeasures", "attribution"]),
+        ("is my smart tv covered by the rules", ["product with digital elements", "scope"]),
     ],
 )
 def test_lay_words_gain_the_statutory_terms(query, statutory):
