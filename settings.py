@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     bm25_avg_len: float = Field(
         120.0, gt=0, description="average passage length in tokens (≈ the corpus's) that BM25 normalises against"
     )
+    bm25_heading_weight: int = Field(
+        4, ge=1, le=10, description="times a provision's heading counts in its lexical vector, as BM25F weighs a "
+        "title (docs/retrieval.md); the next ingest re-encodes every passage"
+    )
 
     e5_model: str = Field(
         "original",

@@ -136,6 +136,23 @@ def test_sparse_text_includes_label_heading_path_and_citation():
     assert {"29(3)", "expedit", "chapter", "iii", "185", "receiv"} <= set(tokenize(sparse_text(passage)))
 
 
+def test_a_heading_counts_as_often_as_its_weight_says():
+    passage = Passage(
+        provision_id="x/art-16", unit_id="x/art-16", chunk=0, instrument_id="x", label="Art. 16",
+        heading="Expedited preservation", path=(), citation="x, art. 16", text="Each Party shall adopt measures.",
+        start=0, end=10,
+    )
+    assert tokenize(sparse_text(passage, 4)).count("expedit") == 4
+    params = Bm25Params()
+    plain, weighted = (dict(zip(*_pairs(encode_document(sparse_text(passage, n), params)))) for n in (1, 4))
+    assert weighted[term_id("expedit")] > plain[term_id("expedit")]
+    assert weighted[term_id("adopt")] < plain[term_id("adopt")]  # a longer vector: the text's words weigh less
+
+
+def test_the_heading_weight_is_part_of_the_index_signature():
+    assert Bm25Params(heading_weight=1).signature != Bm25Params(heading_weight=4).signature
+
+
 def _pairs(vector):
     return vector.indices, vector.values
 
