@@ -52,8 +52,8 @@ class Thesaurus:
         self._by_form: dict[tuple[str, ...], tuple[str, ...]] = {}
         for entry in self.entries:
             tokens = tuple(dict.fromkeys(t for term in entry.terms for t in tokenize(term)))
-            for form in entry.forms:
-                key = _words(form)
+            # A form and its plural: words are compared singular, and "cookies" singularises to "cooky", not "cookie".
+            for key in {_words(f) for form in entry.forms for f in (form, form + "s")}:
                 self._by_form[key] = tuple(dict.fromkeys((*self._by_form.get(key, ()), *tokens)))
         self._longest = max(map(len, self._by_form), default=0)
 

@@ -31,6 +31,7 @@ THESAURUS = Thesaurus.load()
                                                      "personal data breach", "unauthorised disclosure"]),
         ("may a country hit back after a cyber attack", ["self-defence", "countermeasures", "armed attack"]),
         ("is an unauthorised hacker punished", ["illegal access", "penalty", "imprisonment"]),
+        ("do websites need consent before setting cookies", ["terminal equipment", "storing of information"]),
         ("someone logged into my email account", ["unauthorised access", "without authorisation"]),
         ("does the law cover a firm based outside the EU", ["third country", "territorial scope"]),
         ("a ransomware gang wants money", ["malicious software", "extortion"]),
