@@ -109,6 +109,23 @@ def test_the_operative_prior_puts_an_article_before_a_recital_that_matched_alike
     assert [d.id for d in OperativePrior({}).run(docs)["documents"]] == ["r", "a"]
 
 
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("is phishing a crime in Pakistan?", "s-14"),
+        ("what must a bank report?", "s-14"),
+        ("when does the Act come into force?", "s-1"),
+        ("from what date does the duty apply?", "s-1"),
+        ("which states have ratified the convention?", "s-1"),
+        ("what did the regulation repeal?", "s-1"),
+    ],
+)
+def test_a_final_clause_yields_to_a_rule_unless_the_question_asks_about_it(question, first):
+    docs = [Document(id="s-1", content="", score=1.0, meta={"unit_kind": "section", "force": ["procedural"]}),
+            Document(id="s-14", content="", score=0.7, meta={"unit_kind": "section", "force": ["prohibition"]})]
+    assert OperativePrior({}, final_clauses=0.5).run(docs, question)["documents"][0].id == first
+
+
 def test_meaning_decides_more_when_the_best_lexical_match_is_weak():
     weak_sparse = ranked(("c", 3.0), ("b", 2.0), ("d", 1.0))  # the same order as SPARSE, low BM25 scores
     weights = IntentWeights(weak_lexical_below=5.0, weak_lexical_dense=1.0)
