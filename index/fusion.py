@@ -8,7 +8,6 @@ the dense weight. ``IntentFusion`` fuses each scope's pair this way, then the sc
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -142,36 +141,37 @@ def weighted_rrf(rankings: Sequence[tuple[Sequence[Document], float]], k: int = 
     return [replace(by_id[doc_id], score=scores[doc_id]) for doc_id in ranked]
 
 
-# A question about the final clauses themselves: when an instrument applies or entered into force, who signed or
-# ratified it, what it repealed, how it is cited.
-ASKS_FINAL_CLAUSES = re.compile(
-    r"(?i)\b(?:when|date|dates|commenc\w*|in\s+force|appl(?:y|ies|ied)\s+from|since|effective|ratif\w*|signature"
-    r"|signed|signator\w*|accession|accede\w*|denounc\w*|withdraw\w*|repeal\w*|short\s+title|cited\s+as|transpos\w*"
-    r"|amend\w*|reservations?|depositary)\b"
-)
-
-
 @component
 class OperativePrior:
-    """Operative provisions first: a recital's score is multiplied by ``factors["recital"]`` (and likewise for other
-    unit kinds), so an article wins a tie with its recital; and a final clause's (the tagger's "procedural" force:
-    short title, commencement, entry into force, ratification, repeal) by ``final_clauses``, unless the question
-    asks about those. A named country's or instrument's name is in its short-title and commencement sections, which
-    otherwise came first for "is phishing a crime in Pakistan?"."""
+    """Operative provisions, and the kind of rule the question asks for, first.
 
-    def __init__(self, factors: Mapping[str, float], final_clauses: float = 1.0):
+    A recital's score is multiplied by ``factors["recital"]`` (and likewise for other unit kinds), so an article
+    wins a tie with its recital. A final clause's (the tagger's "procedural" force: short title, commencement, entry
+    into force, ratification, repeal) by ``final_clauses`` unless the question asks about those: a named country's
+    name is in its short-title section, which otherwise led "is phishing a crime in Pakistan?". A passage of the
+    force the question asks for (``Understanding.asks``: an offence for "is it a crime", a power for "can the
+    police") by ``asked``."""
+
+    def __init__(self, factors: Mapping[str, float], final_clauses: float = 1.0, asked: float = 1.0):
         self.factors = dict(factors)
         self.final_clauses = final_clauses
+        self.asked = asked
 
     @component.output_types(documents=Ranking)
-    def run(self, documents: Ranking, text: str = "") -> dict[str, Ranking]:
-        final = 1.0 if ASKS_FINAL_CLAUSES.search(text) else self.final_clauses
-        if not self.factors and final == 1.0:
+    def run(self, documents: Ranking, understanding: Understanding = Understanding()) -> dict[str, Ranking]:
+        asks = set(understanding.asks)
+        factors = [self._factor(d, asks) for d in documents]
+        if all(factor == 1.0 for factor in factors):
             return {"documents": documents}
-        weighed = [d if (factor := self._factor(d, final)) == 1.0 else replace(d, score=(d.score or 0.0) * factor)
-                   for d in documents]
+        weighed = [d if factor == 1.0 else replace(d, score=(d.score or 0.0) * factor)
+                   for d, factor in zip(documents, factors)]
         return {"documents": Ranking(sorted(weighed, key=lambda d: -(d.score or 0.0)))}
 
-    def _factor(self, doc: Document, final: float) -> float:
-        kind = self.factors.get(doc.meta.get("unit_kind", ""), 1.0)
-        return kind * final if "procedural" in (doc.meta.get("force") or ()) else kind
+    def _factor(self, doc: Document, asks: set[str]) -> float:
+        force = set(doc.meta.get("force") or ())
+        factor = self.factors.get(doc.meta.get("unit_kind", ""), 1.0)
+        if "procedural" in force and "procedural" not in asks:
+            factor *= self.final_clauses
+        if force & asks - {"procedural"}:
+            factor *= self.asked
+        return factor

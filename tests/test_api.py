@@ -339,6 +339,13 @@ def test_search_says_what_it_understood_and_can_be_told_not_to(client: TestClien
     assert plain["understood"]["instruments"] == [] and plain["understood"]["intent"] == "open"
 
 
+def test_search_says_which_kind_of_rule_it_favoured(client: TestClient) -> None:
+    asked = client.get("/search", params={"q": "can the police search my computer, and is hacking a crime?"}).json()
+    assert asked["understood"]["asks"] == ["prohibition", "permission"]
+    plain = client.get("/search", params={"q": "can the police search my computer?", "understand": "false"}).json()
+    assert plain["understood"]["asks"] == []
+
+
 def test_nonsense_gets_an_empty_result_list_with_a_notice(client: TestClient) -> None:
     body = client.get("/search", params={"q": "zzzzqqqq"}).json()
     assert body["results"] == [] and "Nothing in the corpus matches" in body["notice"]

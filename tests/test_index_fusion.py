@@ -109,21 +109,24 @@ def test_the_operative_prior_puts_an_article_before_a_recital_that_matched_alike
     assert [d.id for d in OperativePrior({}).run(docs)["documents"]] == ["r", "a"]
 
 
+FINAL_CLAUSE = Document(id="s-1", content="", score=1.0, meta={"unit_kind": "section", "force": ["procedural"]})
+OFFENCE = Document(id="s-14", content="", score=0.7, meta={"unit_kind": "section", "force": ["prohibition"]})
+POWER = Document(id="s-30", content="", score=0.65, meta={"unit_kind": "section", "force": ["permission"]})
+
+
 @pytest.mark.parametrize(
-    ("question", "first"),
+    ("asks", "order"),
     [
-        ("is phishing a crime in Pakistan?", "s-14"),
-        ("what must a bank report?", "s-14"),
-        ("when does the Act come into force?", "s-1"),
-        ("from what date does the duty apply?", "s-1"),
-        ("which states have ratified the convention?", "s-1"),
-        ("what did the regulation repeal?", "s-1"),
+        ((), ["s-14", "s-30", "s-1"]),  # a final clause weighs half
+        (("procedural",), ["s-1", "s-14", "s-30"]),  # ... unless the question asks about final clauses
+        (("permission",), ["s-30", "s-14", "s-1"]),  # the kind of rule asked for first
+        (("prohibition",), ["s-14", "s-30", "s-1"]),
     ],
 )
-def test_a_final_clause_yields_to_a_rule_unless_the_question_asks_about_it(question, first):
-    docs = [Document(id="s-1", content="", score=1.0, meta={"unit_kind": "section", "force": ["procedural"]}),
-            Document(id="s-14", content="", score=0.7, meta={"unit_kind": "section", "force": ["prohibition"]})]
-    assert OperativePrior({}, final_clauses=0.5).run(docs, question)["documents"][0].id == first
+def test_the_prior_weighs_final_clauses_down_and_the_kind_of_rule_asked_for_up(asks, order):
+    prior = OperativePrior({}, final_clauses=0.5, asked=1.1)
+    ranked = prior.run([FINAL_CLAUSE, OFFENCE, POWER], Understanding(asks=asks))["documents"]
+    assert [d.id for d in ranked] == order
 
 
 def test_meaning_decides_more_when_the_best_lexical_match_is_weak():

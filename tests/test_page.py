@@ -177,6 +177,12 @@ def test_the_page_says_how_it_read_the_question_and_can_search_it_as_typed(page:
     expect(page.locator(".result").first).to_be_visible()
 
 
+def test_the_page_says_which_kind_of_rule_it_favoured(page: Page) -> None:
+    page.goto("/")
+    search(page, "is sharing someone's password a crime?")
+    expect(page.locator(".understood")).to_contain_text("offences favoured")
+
+
 def test_nonsense_gets_no_results_and_the_reason(page: Page) -> None:
     page.goto("/?q=zzzzqqqq")
     expect(page.locator(".empty")).to_contain_text("No provision matches")

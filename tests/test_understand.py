@@ -69,9 +69,24 @@ def test_mentions_are_the_words_as_typed(catalog):
     assert understand("GDPR rules for a German hospital", catalog).mentions == ("GDPR", "German")
 
 
+@pytest.mark.parametrize(("query", "asks"), [
+    ("my ex shared intimate photos of me online, is that a crime?", ("prohibition",)),
+    ("what is the penalty for phishing in Japan?", ("prohibition",)),
+    ("can the police make me unlock my phone?", ("permission",)),
+    ("may a provider voluntarily disclose customer communications?", ("permission",)),
+    ("when does the Cyber Resilience Act apply?", ("procedural",)),
+    ("which states have ratified the Budapest Convention?", ("procedural",)),
+    ("can I be punished for sharing a password?", ("prohibition", "permission")),
+    ("what must a provider report to the authority?", ()),  # obligations are too many to favour
+    ("expedited preservation of stored computer data", ()),
+])
+def test_the_kind_of_rule_a_question_asks_for(catalog, query, asks):
+    assert understand(query, catalog).asks == asks
+
+
 def test_an_unread_question_understands_nothing():
     assert Understanding().to_dict() == {"instruments": (), "jurisdictions": (), "intent": "open", "term": "",
-                                         "language": "en", "mentions": ()}
+                                         "language": "en", "mentions": (), "asks": ()}
 
 
 def test_names_of_places_and_instruments_are_not_part_of_a_term():

@@ -454,6 +454,9 @@ function resultItem(result, pattern) {
       result.weak && el("span", { class: "badge weak", title: "No word of your query occurs in it; it is only near in meaning." }, "weak match")));
 }
 
+// The kinds of rule a question can ask for (UnderstoodOut.asks), as the reading line names them.
+const ASKED_RULES = { prohibition: "offences", permission: "powers and rights", procedural: "final clauses" };
+
 /** What the question was read to be about, with a link to the same search without that reading. */
 function understoodLine(understood, params) {
   if (params.get("understand") === "false") {
@@ -467,6 +470,8 @@ function understoodLine(understood, params) {
   if (understood.instruments.length) parts.push(`in ${understood.instruments.map(instrumentName).join(", ")} first`);
   else if (understood.jurisdictions.length) parts.push(`${understood.jurisdictions.join(", ")} law favoured`);
   if (understood.language !== "en") parts.push(`typed in ${languageName(understood.language)}`);
+  const asked = (understood.asks || []).filter((force) => ASKED_RULES[force]).map((force) => ASKED_RULES[force]);
+  if (asked.length) parts.push(`${asked.join(" and ")} favoured`);
   if (!parts.length) return null;
   const plain = new URLSearchParams(params);
   plain.set("understand", "false");
