@@ -115,7 +115,6 @@ def search(
     try:
         searcher = Searcher(settings)
         try:
-            searcher.warm_up()
             found = searcher.query(query, k=k, filters=filters, mode=mode, understand=understand)
         finally:
             searcher.close()

@@ -40,6 +40,9 @@ NO_MATCH_COSINE = 0.25  # MiniLM cosine under which a passage sharing no word wi
 WEAK_COSINE = 0.35  # ... and under which such a passage is shown as a weak match
 
 
+# Questions that take the paths a search loads lazily: a definition under a named instrument, Thai and Japanese text.
+WARM_UP = ("what is a computer system under the GDPR?", "ระบบคอมพิวเตอร์", "コンピュータ")
+
 FILTER_FIELDS = {"instrument": "instrument_id", "jurisdiction": "jurisdiction", "kind": "kind", "language": "language",
                  "status": "status", "binding": "binding", "force": "force", "addressee": "addressees"}
 """Each filter (as the API and the page name it) and the payload field it conditions."""
@@ -185,7 +188,12 @@ class Searcher:
         }
 
     def warm_up(self) -> None:
+        """Loads what searches load lazily, so that no request pays for it: the model, the legal index's
+        definitions, the Thai and Japanese word segmenters, the multilingual model, the index's pages (from a
+        tenth of a second to a second each, on the first request that needs it)."""
         self.encoder.warm_up()
+        for question in WARM_UP:
+            self.query(question)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         """Ranked hits, one per provision; a provision the query cites comes first (via "citation")."""

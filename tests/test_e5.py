@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 
+from cyberlex.corpus.catalog import load_catalog
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.corpus.model import Passage
 from cyberlex.index.client_store import ClientStore
@@ -20,6 +21,7 @@ from cyberlex.index.e5 import E5Encoder, E5PassageEmbedder
 from cyberlex.index.edge_store import EdgeStore
 from cyberlex.index.embedders import DenseEncoder, QueryEmbedder
 from cyberlex.index.indexer import Indexer
+from cyberlex.index.search import Searcher
 from cyberlex.index.store import E5, E5_DIM
 from cyberlex.settings import Settings
 
@@ -92,6 +94,18 @@ def test_an_english_question_finds_the_japanese_article_that_answers_it(indexed,
     embedding = QueryEmbedder(e5).run(question)["embedding"]
     found = indexed.query(dense=embedding, using=E5, where={"language": ["ja"]}, limit=2)
     assert f"{ACT}/art-{expected}" in [payload["unit_id"] for payload, _ in found]
+
+
+def test_a_warmed_up_searcher_has_loaded_the_multilingual_model_before_any_request(settings, indexed):
+    """The first question about the Japanese law paid for loading it (and the first Thai one for its segmenter:
+    a second); the API warms up before it serves."""
+    searcher = Searcher(settings, store=indexed, catalog=load_catalog())
+    try:
+        assert searcher.foreign is not None and searcher.foreign._engine is None
+        searcher.warm_up()
+        assert searcher.foreign._engine is not None
+    finally:
+        searcher.close()
 
 
 def test_e5_puts_a_phrase_near_its_translations_and_minilm_does_not(settings, e5):
