@@ -128,6 +128,10 @@ class _Unit:
     stack: list[_Level] = field(default_factory=list)
     implicit: int = 0  # implicit paragraphs so far (LINE_PARAGRAPHS languages)
     nested: tuple = ()  # key of the last article numbered inside an annex
+    # The depth of the list of quoted definitions the text is in (0: the unit's own text; 1: its subsection (1)),
+    # None outside one. Points numbered inside a definition ("“business entity” means — (a) a corporation …") are
+    # its own, not subdivisions of the section: "s. 2(1)(d)" is no citation of "“data” means …", printed after them.
+    definitions: int | None = None
 
 
 @dataclass
@@ -521,6 +525,11 @@ class _Scanner:
         numbered = lead if lead is not None else self._leading_numbers(i, raw, pos)
         if numbered is None:
             self._plain_start(raw[start:stop])
+            if st.DEFINITION_START.match(raw, pos):  # a definition printed on a line of its own
+                if unit.definitions is None:
+                    unit.definitions = len(unit.stack)
+                del unit.stack[unit.definitions:]  # the list's next definition, a paragraph of its own
+                self.open_paragraph = False
         sub = tuple(level.label for level in unit.stack)
         cuts = self._inline_cuts(raw[:stop], start if numbered is None else numbered, offset)
         first_end = cuts[0][0] if cuts else stop
@@ -550,7 +559,7 @@ class _Scanner:
         skip = 0 if self.open_paragraph else 1  # a new paragraph may follow a number lost from the source
         heading = bool(readings) and _heading_line(raw[readings[0].end:])
         placed = self._place(stack, readings, self.lines[i].start + pos, skip, heading) if readings else None
-        if placed is None:
+        if placed is None or self._inside_definition(placed[0]):
             return None
         while placed is not None:
             depth, marker = placed
@@ -595,14 +604,27 @@ class _Scanner:
         return found.start() if found else FAR
 
     def _inline_cuts(self, raw: str, pos: int, offset: int) -> list[tuple[int, tuple[str, ...]]]:
-        """Numbers printed inside the line ("… if— (a) …; or (b) …") that open blocks of their own."""
-        stack = self.unit.stack
+        """Numbers printed inside the line ("… if— (a) …; or (b) …") that open blocks of their own, and the
+        definitions of a list of them run into one line (each a block at the list's level)."""
+        unit = self.unit
+        stack = unit.stack
         candidates = list(st.INLINE_CANDIDATE.finditer(raw, pos))
+        definitions = list(st.DEFINITION_START.finditer(raw, pos))
         cuts = []
-        for n, m in enumerate(candidates):
+        for m in sorted([*candidates, *definitions], key=lambda m: m.start()):
+            if m in definitions:
+                # After a lead-in ("In this Act— “access” means") or the last definition's end, not right after a
+                # number of its own ("(xxix) “subscriber information” means": a numbered definition is a subdivision).
+                if m.start() > pos and _after(st.DEFINITION_BOUNDARY, raw, m.start()):
+                    if unit.definitions is None:
+                        unit.definitions = len(stack)
+                    del stack[unit.definitions:]
+                    cuts.append((m.start(), tuple(level.label for level in stack)))
+                continue
+            n = candidates.index(m)
             boundary = _after(st.INLINE_BOUNDARY, raw, m.start())
             placed = self._place(stack, st.markers_at(raw, m.start()), offset + m.start())
-            if placed is None:
+            if placed is None or self._inside_definition(placed[0]):
                 continue
             depth, marker = placed
             if not boundary and (not st.is_first(marker.style, marker.label)
@@ -613,6 +635,17 @@ class _Scanner:
             stack.append(_Level(marker.style, marker.label))
             cuts.append((m.start(), tuple(level.label for level in stack)))
         return cuts
+
+    def _inside_definition(self, depth: int) -> bool:
+        """Whether a number placed at ``depth`` is a point of the definition it is printed in; one placed above the
+        list (subsection "(2)" after the definitions of "(1)") ends the list."""
+        unit = self.unit
+        if unit.definitions is None:
+            return False
+        if depth < unit.definitions:
+            unit.definitions = None
+            return False
+        return True
 
     def _plain_start(self, text: str) -> None:
         """Adjust the numbering levels for a line without a number of its own."""

@@ -370,6 +370,13 @@ def follows(style: str, previous: str, label: str, skip: int = 0) -> bool:
 
 
 # Inline numbering ("… data to— (i) any computer system …; or (ii) to …") is split only after these.
+# The start of a definition in a list of them: a quoted term, then "means", "includes"... ("“computer” means",
+# '" child " means'). Its own lettered points belong to it, not to the section that holds the list.
+DEFINITION_START = re.compile(
+    r"[“\"]\s*[^”\"\n]{1,80}?\s*[”\"]\s+(?:means|includes|has\s+the\s+(?:same\s+)?meaning|shall\s+mean"
+    r"|shall\s+include|refers\s+to)\b"
+)
+DEFINITION_BOUNDARY = re.compile(r"[;:—–]\s*(?:and|or)?\s*$")  # what ends the definition before another
 INLINE_BOUNDARY = re.compile(r"(?:[;:—–_.\]]|[;,:]\s+(?:or|and|and/or))\s*$")
 REFERENCE_WORDS = re.compile(
     r"(?:paragraphs?|subparagraphs?|sub-paragraphs?|subsections?|sub-sections?|sections?|points?|articles?|"

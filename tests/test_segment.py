@@ -344,6 +344,46 @@ def test_roman_numbered_points_continue_past_five_letters():
     assert subs_under(s2, ("1",)) == labels and subs_under(s2, ()) == ["1", "2"]
 
 
+@pytest.mark.parametrize(
+    ("text", "blocks"),
+    [
+        # run into one line, unnumbered: each definition a block of the section; its points stay in it
+        ('### Section 2 — Interpretation\n\nIn this Act— "access" means entry by a person who either— (a) alters '
+         'data; or (b) copies data; "asset" includes property; "child" means a minor.\n',
+         [((), "In"), ((), '"access"'), ((), '"asset"'), ((), '"child"')]),
+        # one a line under subsection (1), a point on its own line; subsection (2) ends the list
+        ("### Section 2 — Interpretation\n\n2.—(1) In this Act —\n“business entity” means —\n(a) a corporation;\n"
+         "(b) a partnership;\n“computer” means a device;\n(2) Other words.\n",
+         [(("1",), "2.—(1)"), (("1",), "“business"), (("1",), "“computer”"), (("2",), "(2)")]),
+        # numbered definitions are subdivisions, and so are their points
+        ("### Section 2 — Definitions\n\n(1) In this Act—\n(i) “access” means entry;\n(ii) “provider” means—\n"
+         "(a) a carrier; or\n(b) a host;\n",
+         [(("1",), "(1)"), (("1", "i"), "(i)"), (("1", "ii"), "(ii)"), (("1", "ii", "a"), "(a)"),
+          (("1", "ii", "b"), "(b)")]),
+    ],
+)
+def test_a_definitions_points_are_its_own_not_the_sections(text, blocks):
+    s2 = parse(text, "section")["s-2"]
+    assert [(b.sub, b.text.split()[0]) for b in s2.blocks] == blocks
+
+
+@pytest.mark.parametrize(
+    ("instrument_id", "unit", "term"),
+    [
+        ("kenya-computer-misuse-cybercrimes-act-2018", "s-2", '"subscriber information"'),
+        ("singapore-cybersecurity-act-2018", "s-2", "“critical information infrastructure”"),
+        ("singapore-computer-misuse-act-1993", "s-2", "“data”"),
+        ("zimbabwe-cyber-data-protection-act-2021", "s-3", '" data subject "'),
+    ],
+)
+def test_a_definition_printed_after_another_ones_points_is_not_cited_as_its_point(instrument_id, unit, term):
+    """It was: Singapore's "critical information infrastructure" came out as s. 2(1)(d), the last point of the
+    definition before it."""
+    found = provision(instrument_id, unit)
+    block = next(b for b in found.blocks if b.text.startswith(term))
+    assert block.sub in ((), ("1",))
+
+
 def test_numbering_nested_under_a_numbered_heading_is_kept_as_printed():
     text = ("Article 29: Offences\n1. Attacks on computer systems\nParties shall make it an offence to:\n"
             "a) gain access;\nb) remain in a system.\n2. Data breaches\nParties shall punish interception.\n"
