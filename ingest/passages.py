@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, replace
 from cyberlex.corpus.model import Block, Instrument, Part, Passage, Provision, ProvisionId
 from cyberlex.corpus.citations import cite, printed_pinpoint, unit_label
 from cyberlex.ingest.deontic import tag_passage
+from cyberlex.ingest.structure import DEFINITION_START
 
 UNIT_KINDS = {"art": "article", "s": "section", "rule": "rule", "recital": "recital", "annex": "annex",
               "para": "paragraph", "part": "part", "preamble": "preamble"}
@@ -206,6 +207,9 @@ def _passage(provision: Provision, instrument: Instrument, piece: _Slice, chunk:
     first, last = piece.blocks[0], piece.blocks[-1]
     provision_id = ProvisionId(instrument.id, provision.unit, sub)
     label, citation = _cited(provision, instrument, sub)
+    terms = [m["term"] for b in piece.blocks if b.sub == sub and (m := DEFINITION_START.match(b.text))]
+    if len(terms) == 1 and not piece.text and DEFINITION_START.match(last.text):  # one definition (and its lead-in)
+        label, citation = _defining(label, citation, terms[0])
     return Passage(
         provision_id=str(provision_id), unit_id=provision.id, chunk=chunk,
         group_id=str(provision_id.at_depth(instrument.citable_depth)),
@@ -222,19 +226,30 @@ def _cited(provision: Provision, instrument: Instrument, sub: tuple[str, ...]) -
 
 
 def _parts(piece: _Slice, provision: Provision, instrument: Instrument) -> tuple[Part, ...]:
-    """The subdivisions below the passage's own that it holds whole, each block one (a lead-in is not one); none
-    when there are fewer than two, or the passage is a piece of one block."""
+    """The subdivisions below the passage's own that it holds whole, each block one (a lead-in is not one), and
+    the definitions of an unnumbered list, each cited by its term ("s. 2 (definition of “access”)"); none when
+    there are fewer than two, or the passage is a piece of one block."""
     if piece.text:
         return ()
     parts: dict[tuple[str, ...], Part] = {}
     offset, previous = 0, None
     for block in piece.blocks:
         end = offset + len(block.text)
-        if block.sub == previous and block.sub in parts:  # a subdivision's text in several blocks in a row
-            parts[block.sub] = parts[block.sub]._replace(text_end=end, end=block.end)
-        elif len(block.sub) > len(piece.sub) and block.sub not in parts:
-            parts[block.sub] = Part(str(ProvisionId(instrument.id, provision.unit, block.sub)),
-                                    *_cited(provision, instrument, block.sub), offset, end, block.start, block.end,
-                                    block.page)
-        offset, previous = end + 1, block.sub
+        defined = DEFINITION_START.match(block.text) if block.sub == piece.sub else None
+        key = (*block.sub, f"“{defined['term']}”") if defined else block.sub
+        if key == previous and key in parts:  # a subdivision's text in several blocks in a row
+            parts[key] = parts[key]._replace(text_end=end, end=block.end)
+        elif (defined or len(block.sub) > len(piece.sub)) and key not in parts:
+            label, citation = _cited(provision, instrument, block.sub)
+            if defined:
+                label, citation = _defining(label, citation, defined["term"])
+            parts[key] = Part(str(ProvisionId(instrument.id, provision.unit, block.sub)), label, citation, offset,
+                              end, block.start, block.end, block.page)
+        offset, previous = end + 1, key
     return tuple(parts.values()) if len(parts) > 1 else ()
+
+
+def _defining(label: str, citation: str, term: str) -> tuple[str, str]:
+    """How a definition of an unnumbered list is cited: by its term, after the provision that holds the list."""
+    return f"{label} (“{term}”)", f"{citation} (definition of “{term}”)"
+

@@ -373,7 +373,7 @@ def follows(style: str, previous: str, label: str, skip: int = 0) -> bool:
 # The start of a definition in a list of them: a quoted term, then "means", "includes"... ("“computer” means",
 # '" child " means'). Its own lettered points belong to it, not to the section that holds the list.
 DEFINITION_START = re.compile(
-    r"[“\"]\s*[^”\"\n]{1,80}?\s*[”\"]\s+(?:means|includes|has\s+the\s+(?:same\s+)?meaning|shall\s+mean"
+    r"[“\"]\s*(?P<term>[^”\"\n]{1,80}?)\s*[”\"]\s+(?:means|includes|has\s+the\s+(?:same\s+)?meaning|shall\s+mean"
     r"|shall\s+include|refers\s+to)\b"
 )
 DEFINITION_BOUNDARY = re.compile(r"[;:—–]\s*(?:and|or)?\s*$")  # what ends the definition before another

@@ -128,6 +128,28 @@ def test_slices_take_the_most_specific_id_that_covers_them(blocks, expected):
     assert [p.chunk for p in passages] == list(range(len(expected)))
 
 
+@pytest.mark.parametrize(
+    ("instrument_id", "unit", "term", "citation"),
+    [
+        ("kenya-computer-misuse-cybercrimes-act-2018", "s-2", "subscriber information",
+         "Computer Misuse and Cybercrimes Act 2018 (Kenya), s. 2 (definition of “subscriber information”)"),
+        ("kenya-computer-misuse-cybercrimes-act-2018", "s-2", "access",  # read with the list's lead-in
+         "Computer Misuse and Cybercrimes Act 2018 (Kenya), s. 2 (definition of “access”)"),
+        ("singapore-cybersecurity-act-2018", "s-2", "critical information infrastructure",
+         "Cybersecurity Act 2018 (Singapore), s. 2(1) (definition of “critical information infrastructure”)"),
+    ],
+)
+def test_a_definition_of_an_unnumbered_list_is_cited_by_its_term(instrument_id, unit, term, citation):
+    """In a passage of its own, or as the part of a passage of several that a search can narrow to."""
+    found = to_passages([provision(instrument_id, unit)], instrument(instrument_id))
+    cited = [p.citation for p in found] + [part.citation for p in found for part in p.parts]
+    assert citation in cited
+    holder = next(p for p in found if citation in (p.citation, *(part.citation for part in p.parts)))
+    own = next((part for part in holder.parts if part.citation == citation), None)
+    text = holder.text[own.text_start:own.text_end] if own else holder.text
+    assert term in text.split(" means")[0].split(" includes")[0]
+
+
 def test_a_block_longer_than_the_limit_is_cut_between_sentences_in_order():
     sentences = [words(30, f"word{n}") for n in range(6)]  # 180 characters each: two fit in 400
     passages = to_passages([made((("1",), " ".join(sentences)))], MANUAL, max_chars=400)
