@@ -94,12 +94,6 @@ class Ranking(Sequence[Document]):
     def __len__(self) -> int:
         return len(self._documents)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Ranking) and self._documents == other._documents
-
-    def __hash__(self) -> int:
-        return hash(self._documents)
-
     def __deepcopy__(self, memo: dict[int, Any]) -> Ranking:
         return self
 

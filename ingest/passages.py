@@ -252,4 +252,3 @@ def _parts(piece: _Slice, provision: Provision, instrument: Instrument) -> tuple
 def _defining(label: str, citation: str, term: str) -> tuple[str, str]:
     """How a definition of an unnumbered list is cited: by its term, after the provision that holds the list."""
     return f"{label} (“{term}”)", f"{citation} (definition of “{term}”)"
-

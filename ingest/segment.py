@@ -609,10 +609,10 @@ class _Scanner:
         unit = self.unit
         stack = unit.stack
         candidates = list(st.INLINE_CANDIDATE.finditer(raw, pos))
-        definitions = list(st.DEFINITION_START.finditer(raw, pos))
+        definitions = [(m, None) for m in st.DEFINITION_START.finditer(raw, pos)]
         cuts = []
-        for m in sorted([*candidates, *definitions], key=lambda m: m.start()):
-            if m in definitions:
+        for m, n in sorted([*definitions, *((m, n) for n, m in enumerate(candidates))], key=lambda e: e[0].start()):
+            if n is None:
                 # After a lead-in ("In this Act— “access” means") or the last definition's end, not right after a
                 # number of its own ("(xxix) “subscriber information” means": a numbered definition is a subdivision).
                 if m.start() > pos and _after(st.DEFINITION_BOUNDARY, raw, m.start()):
@@ -621,7 +621,6 @@ class _Scanner:
                     del stack[unit.definitions:]
                     cuts.append((m.start(), tuple(level.label for level in stack)))
                 continue
-            n = candidates.index(m)
             boundary = _after(st.INLINE_BOUNDARY, raw, m.start())
             placed = self._place(stack, st.markers_at(raw, m.start()), offset + m.start())
             if placed is None or self._inside_definition(placed[0]):
