@@ -309,8 +309,7 @@ def base_of(searcher: Searcher) -> Base:
     payloads = tuple(p for _, p in searcher.store.scroll())
     passages = tuple(to_passage(p) for p in payloads)
     dense = np.asarray(searcher.encoder.embed([embedding_text(p) for p in passages]), dtype=np.float32)
-    settings = searcher.settings
-    params = Bm25Params(settings.bm25_k1, settings.bm25_b, settings.bm25_avg_len, settings.bm25_heading_weight)
+    params = Bm25Params.from_settings(searcher.settings)
     sparse = tuple(encode_document(sparse_text(p, params.heading_weight), params) for p in passages)
     return Base(passages, payloads, dense, sparse)
 

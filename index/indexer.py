@@ -93,7 +93,7 @@ class Indexer:
     ):
         self.store = store
         self.encoder = embedder if embedder is not None else DenseEncoder(settings)
-        self.bm25 = Bm25Params(settings.bm25_k1, settings.bm25_b, settings.bm25_avg_len, settings.bm25_heading_weight)
+        self.bm25 = Bm25Params.from_settings(settings)
         self.e5 = e5 if e5 is not None else E5PassageEmbedder.from_settings(settings)
         if self.e5 is not None:
             store.require(E5)

@@ -22,6 +22,7 @@ from haystack.dataclasses import SparseEmbedding
 
 from cyberlex.corpus.model import Passage
 from cyberlex.index.documents import to_passage
+from cyberlex.settings import Settings
 
 TOKENIZER_VERSION = "2"  # bump when tokens change: it is part of the index signature, so passages re-encode
 
@@ -100,6 +101,10 @@ class Bm25Params:
     b: float = 0.75
     avg_len: float = 120.0
     heading_weight: int = 4  # times a provision's heading counts (see sparse_text)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Bm25Params:
+        return cls(settings.bm25_k1, settings.bm25_b, settings.bm25_avg_len, settings.bm25_heading_weight)
 
     @property
     def signature(self) -> str:
