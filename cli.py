@@ -41,6 +41,8 @@ def ingest(
     A catalogue instrument is read only from the catalogue's own file; a file of yours is an instrument of its own,
     and one that would take a catalogue instrument's id or name is refused unless --replace says to take its place.
     A damaged index is set aside and rebuilt from the catalogue and the files of earlier runs.
+    With CYBERLEX_ADAPT on (the default) the embedder is first adapted to the catalogue's texts: minutes of training
+    the first time and when the texts change, nothing otherwise.
 
     Exit codes: 0 all indexed, 1 some files failed (each reported with its reason; the rest is indexed),
     2 nothing could start or the run stopped (bad arguments, the index locked by another process, too little disk
@@ -48,6 +50,7 @@ def ingest(
     from cyberlex.corpus.catalog import load_catalog
     from cyberlex.index import integrity
     from cyberlex.index.legal import summary
+    from cyberlex.index.train import adapt
     from cyberlex.ingest.pipeline import resolve_sources
     from cyberlex.ingest.service import IngestService
 
@@ -66,6 +69,7 @@ def ingest(
             title=title, unit=unit, language=language, jurisdiction=jurisdiction, kind=kind,
         )
         with IngestService.open(settings, catalog) as service:
+            adapt(settings, on_progress=lambda message: typer.echo(message, err=True))  # before anything is embedded
             if service.rebuild:
                 typer.echo(f"{service.rebuild}: set aside, rebuilding it from the catalogue and earlier runs' files",
                            err=True)

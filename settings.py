@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PACKAGE_ROOT = Path(__file__).resolve().parent
 # The texts ship inside the package (corpus/texts); the data directory sits beside it in a clone (git-ignored).
 CORPUS_DIR = PACKAGE_ROOT / "corpus" / "texts"
+# What ``index.train`` writes last into a model it trained: a directory holding it is a whole model.
+TRAINING_RECIPE = "cyberlex-training.json"
 
 
 def bundled_model_path() -> str:
@@ -30,6 +31,12 @@ class Settings(BaseSettings):
     qdrant_api_key: str | None = Field(None, description="API key for the Qdrant server")
     collection: str = Field("cyberlex", description="collection name")
     model: str = Field("", description="sentence-transformers model name or path; empty: the bundled MiniLM")
+    adapt: bool = Field(
+        True,
+        description="`cyberlex ingest` first fine-tunes the model on pairs the catalogue's texts provide (index.train; "
+        "minutes, once, and again when the texts change), kept in data_dir/models/adapted, and embeds with it; "
+        "false: the model as shipped",
+    )
     api_key: str | None = Field(None, description="key required by the API's write endpoints")
     embed_batch_size: int = Field(
         8, ge=1, le=1024,
@@ -113,9 +120,21 @@ class Settings(BaseSettings):
         "once, builds a large embedded index faster than the C library's; system keeps the C library's",
     )
 
-    @cached_property
-    def model_path(self) -> str:
+    @property
+    def base_model_path(self) -> str:
+        """The model as shipped (or as ``model`` names it): what adapting starts from."""
         return self.model or bundled_model_path()
+
+    @property
+    def adapted_model_dir(self) -> Path:
+        return self.data_dir / "models" / "adapted"
+
+    @property
+    def model_path(self) -> str:
+        """The model passages and questions are embedded with: the adapted one once an ingest has trained it."""
+        if self.adapt and (self.adapted_model_dir / TRAINING_RECIPE).is_file():
+            return str(self.adapted_model_dir)
+        return self.base_model_path
 
     @property
     def edge_path(self) -> Path:

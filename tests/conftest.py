@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from cyberlex.corpus.catalog import Catalog, load_catalog
+
+# `cyberlex ingest` adapts the embedder to the whole catalogue first, minutes of training: tests (and the ingest and
+# serve subprocesses they start, which inherit this) embed with the model as shipped; test_train.py turns it on.
+os.environ["CYBERLEX_ADAPT"] = "false"
 
 
 @pytest.fixture(scope="session")

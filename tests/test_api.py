@@ -16,7 +16,7 @@ from cyberlex.api.routes import search as search_route
 from api_index import BUDAPEST, GDPR, NIS2, NOTES, small_index
 from cyberlex.corpus.catalog import Catalog
 from cyberlex.index.search import Searcher
-from cyberlex.settings import Settings
+from cyberlex.settings import TRAINING_RECIPE, Settings
 from cyberlex.index.store import open_store
 
 RESULT_FIELDS = {"provision_id", "citation", "label", "heading", "instrument_id", "instrument", "status",
@@ -253,6 +253,16 @@ def test_health_reports_the_store_the_passages_and_the_model(client: TestClient)
     assert client.get("/health").json() == {
         "status": "ok", "store": "edge", "passages": 10, "model": "all-MiniLM-L6-v2 (bundled)",
     }
+
+
+def test_health_names_the_adapted_copy_when_questions_are_embedded_with_it(
+    indexed: tuple[Settings, Searcher], catalog: Catalog, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path, adapt=True)
+    settings.adapted_model_dir.mkdir(parents=True)
+    (settings.adapted_model_dir / TRAINING_RECIPE).write_text("{}", encoding="utf-8")
+    health = TestClient(create_app(settings, indexed[1], catalog)).get("/health").json()
+    assert health["model"] == f"all-MiniLM-L6-v2 (bundled), adapted to the corpus ({settings.adapted_model_dir})"
 
 
 def test_health_is_503_when_the_index_is_empty(tmp_path: Path, catalog: Catalog) -> None:

@@ -18,6 +18,8 @@ from cyberlex.evals.bench import (
     Base,
     BenchConfig,
     Latency,
+    adapting,
+    ingest_rates,
     no_cyclic_gc,
     parse_sizes,
     run_bench,
@@ -26,7 +28,7 @@ from cyberlex.evals.bench import (
     to_markdown,
     write_report,
 )
-from cyberlex.settings import Settings
+from cyberlex.settings import TRAINING_RECIPE, Settings
 
 SYNTHETIC = 300
 QUERIES = 4
@@ -62,8 +64,22 @@ def test_ingest_figures_compare_the_end_to_end_rate_with_the_raw_one(report):
     for field in ("seconds", "cpu_seconds", "passages", "unique_texts", "passages_per_s", "ratio_to_raw",
                   "cpu_ratio_to_raw", "peak_rss_mb", "batch_size"):
         assert positive(ingest[field]), field
+    assert ingest["adapting_seconds"] == ingest["adapting_cpu_seconds"] == 0  # the tests embed with the shipped model
     assert ingest["passages_per_s"] == pytest.approx(ingest["passages"] / ingest["seconds"], rel=0.01)
     assert loaded(ingest)
+
+
+def test_training_the_adapted_model_is_reported_apart_and_left_out_of_the_ingest_rate(tmp_path):
+    settings = Settings(data_dir=tmp_path, adapt=True)
+    assert adapting(settings) == {"adapting_seconds": 0.0, "adapting_cpu_seconds": 0.0}
+    settings.adapted_model_dir.mkdir(parents=True)
+    recipe = {"duration_seconds": 200.0, "cpu_seconds": 320.0}
+    (settings.adapted_model_dir / TRAINING_RECIPE).write_text(json.dumps(recipe), encoding="utf-8")
+    ingest = {"seconds": 300.0, "cpu_seconds": 420.0, **adapting(settings)}
+    assert ingest["adapting_seconds"] == 200.0 and ingest["adapting_cpu_seconds"] == 320.0
+    rates = ingest_rates(ingest, {"best_passages_per_s": 20.0, "best_passages_per_cpu_s": 10.0}, list(base().passages) * 200)
+    assert rates["passages_per_s"] == 10.0 and rates["ratio_to_raw"] == 0.5 and rates["cpu_ratio_to_raw"] == 1.0
+    assert adapting(settings.model_copy(update={"adapt": False}))["adapting_seconds"] == 0.0
 
 
 def test_raw_embedding_rate_is_given_per_batch_size_with_the_best(report):

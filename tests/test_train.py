@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -13,8 +14,10 @@ from cyberlex.corpus.catalog import load_catalog
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.corpus.model import Block, Provision
 from cyberlex.index.onnx_backend import OnnxEncoder, model_identity
-from cyberlex.settings import Settings
-from cyberlex.index.train import RECIPE_FILE, HyperParams, labelled_pairs, model_version, train, training_pairs
+from cyberlex.settings import TRAINING_RECIPE, Settings
+from cyberlex.index.train import (
+    ADAPT_PARAMS, HyperParams, adapt, corpus_fingerprint, labelled_pairs, model_version, train, training_pairs,
+)
 from cyberlex.ingest.definitions import extract_definitions
 from cyberlex.ingest.passages import to_passages
 from cyberlex.ingest.pipeline import Parsed, parse_instrument
@@ -150,7 +153,7 @@ def tiny_run(budapest: Parsed, tmp_path_factory: pytest.TempPathFactory) -> tupl
 def test_tiny_training_writes_a_versioned_model_dir_with_its_recipe(tiny_run):
     model_dir, _, _ = tiny_run
     assert re.fullmatch(r"cyberlex-minilm-[0-9a-f]{12}", model_dir.name)
-    recipe = json.loads((model_dir / RECIPE_FILE).read_text(encoding="utf-8"))
+    recipe = json.loads((model_dir / TRAINING_RECIPE).read_text(encoding="utf-8"))
     assert recipe["pairs"] == 8
     assert recipe["hyper_parameters"]["batch_size"] == 4
     assert sum(recipe["pairs_by_kind"].values()) == 8
@@ -175,3 +178,50 @@ def test_trained_model_loads_on_both_backends_with_its_own_identity(tiny_run, tm
     assert onnx.encode(["traffic data"]) @ torch_vector[0] == pytest.approx(1.0, abs=1e-4)
     assert model_identity(str(model_dir)) != model_identity(Settings().model_path)
     assert json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"] == 256
+
+
+# ---------------------------------------------------------------- adapting at ingest
+
+
+def test_model_path_is_the_base_model_until_an_ingest_has_adapted_it(tmp_path):
+    settings = Settings(data_dir=tmp_path, adapt=True)
+    assert settings.model_path == settings.base_model_path
+    settings.adapted_model_dir.mkdir(parents=True)
+    assert settings.model_path == settings.base_model_path  # a directory without its recipe is not a whole model
+    (settings.adapted_model_dir / TRAINING_RECIPE).write_text("{}", encoding="utf-8")
+    assert settings.model_path == str(settings.adapted_model_dir)
+    assert Settings(data_dir=tmp_path, adapt=False).model_path == settings.base_model_path
+
+
+def test_adapting_turned_off_trains_nothing(tmp_path):
+    assert adapt(Settings(data_dir=tmp_path, adapt=False)) is None
+    assert not (tmp_path / "models").exists()
+
+
+def test_corpus_fingerprint_follows_the_texts_the_base_model_and_the_parameters(tmp_path):
+    shipped = Settings(data_dir=tmp_path)
+    fingerprint = corpus_fingerprint(shipped, "base-a", ADAPT_PARAMS)
+    assert corpus_fingerprint(shipped, "base-a", ADAPT_PARAMS) == fingerprint
+    assert corpus_fingerprint(shipped, "base-b", ADAPT_PARAMS) != fingerprint
+    assert corpus_fingerprint(shipped, "base-a", replace(ADAPT_PARAMS, seed=7)) != fingerprint
+    edited = tmp_path / "texts"
+    shutil.copytree(shipped.corpus_dir, edited)
+    text = edited / load_catalog().get("budapest-convention").file
+    text.write_bytes(text.read_bytes() + b"\n")
+    assert corpus_fingerprint(Settings(data_dir=tmp_path, corpus_dir=edited), "base-a", ADAPT_PARAMS) != fingerprint
+
+
+@pytest.mark.slow
+def test_adapting_trains_once_for_the_same_texts_and_the_model_path_then_names_it(tmp_path):
+    settings = Settings(data_dir=tmp_path, adapt=True)
+    tiny = HyperParams(batch_size=4, max_pairs=8, max_seq_length=64)
+    model_dir = adapt(settings, tiny)
+    assert model_dir == settings.adapted_model_dir
+    assert settings.model_path == str(model_dir)
+    recipe = json.loads((model_dir / TRAINING_RECIPE).read_text(encoding="utf-8"))
+    assert recipe["fingerprint"] == corpus_fingerprint(settings, model_identity(settings.base_model_path), tiny)
+    assert recipe["pairs"] == 8
+    messages: list[str] = []
+    assert adapt(settings, tiny, on_progress=messages.append) == model_dir
+    assert messages == []  # same texts, model and parameters: nothing parsed, nothing trained
+    assert not [p.name for p in model_dir.parent.iterdir() if p.name.startswith(".")]  # no partial dir left

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from cyberlex.api.deps import SearcherDep, SettingsDep
 from cyberlex.api.models import ErrorOut, HealthOut
 from cyberlex.corpus.errors import StoreUnavailable
+from cyberlex.settings import Settings
 
 router = APIRouter(tags=["health"])
 
@@ -24,5 +25,12 @@ def health(request: Request, searcher: SearcherDep, settings: SettingsDep) -> He
         status="ok",
         store="server" if settings.qdrant_url else "edge",
         passages=passages,
-        model=settings.model or BUNDLED_MODEL,
+        model=_model_name(settings),
     )
+
+
+def _model_name(settings: Settings) -> str:
+    """The model as configured, and where its adapted copy is when questions are embedded with that."""
+    name = settings.model or BUNDLED_MODEL
+    adapted = settings.model_path != settings.base_model_path
+    return f"{name}, adapted to the corpus ({settings.model_path})" if adapted else name
