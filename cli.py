@@ -41,8 +41,8 @@ def ingest(
     A catalogue instrument is read only from the catalogue's own file; a file of yours is an instrument of its own,
     and one that would take a catalogue instrument's id or name is refused unless --replace says to take its place.
     A damaged index is set aside and rebuilt from the catalogue and the files of earlier runs.
-    With CYBERLEX_ADAPT on (the default) the embedder is first adapted to the catalogue's texts: minutes of training
-    the first time and when the texts change, nothing otherwise.
+    With CYBERLEX_ADAPT=true the embedder is first adapted to the catalogue's texts: minutes of training the first
+    time and when the texts change, nothing otherwise.
 
     Exit codes: 0 all indexed, 1 some files failed (each reported with its reason; the rest is indexed),
     2 nothing could start or the run stopped (bad arguments, the index locked by another process, too little disk

@@ -32,10 +32,11 @@ class Settings(BaseSettings):
     collection: str = Field("cyberlex", description="collection name")
     model: str = Field("", description="sentence-transformers model name or path; empty: the bundled MiniLM")
     adapt: bool = Field(
-        True,
+        False,
         description="`cyberlex ingest` first fine-tunes the model on pairs the catalogue's texts provide (index.train; "
-        "minutes, once, and again when the texts change), kept in data_dir/models/adapted, and embeds with it; "
-        "false: the model as shipped",
+        "minutes, once, and again when the texts change), kept in data_dir/models/adapted, and embeds with it: "
+        "better on questions in the statutes' words, worse on questions in everyday words (docs/retrieval.md), "
+        "hence off",
     )
     api_key: str | None = Field(None, description="key required by the API's write endpoints")
     embed_batch_size: int = Field(

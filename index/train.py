@@ -77,7 +77,7 @@ class HyperParams:
                 raise InvalidInput(f"{name}={value!r} is out of range; valid: {low} to {high}")
 
 
-# What `cyberlex ingest` trains (Settings.adapt): 1,600 pairs gained about what 4,000 did (dev hybrid nDCG@10 +0.013
+# What `cyberlex ingest` trains when Settings.adapt is on: 1,600 pairs gained about what 4,000 did (dev hybrid nDCG@10 +0.013
 # to +0.015, dev2 +0.001 to +0.006 over two seeds) in 40% of the time, three to four minutes on two cores
 # (docs/retrieval.md).
 ADAPT_PARAMS = HyperParams(max_pairs=1600)

@@ -9,8 +9,9 @@ import pytest
 
 from cyberlex.corpus.catalog import Catalog, load_catalog
 
-# `cyberlex ingest` adapts the embedder to the whole catalogue first, minutes of training: tests (and the ingest and
-# serve subprocesses they start, which inherit this) embed with the model as shipped; test_train.py turns it on.
+# With CYBERLEX_ADAPT on, `cyberlex ingest` adapts the embedder to the whole catalogue first, minutes of training:
+# tests (and the ingest and serve subprocesses they start, which inherit this) embed with the model as shipped
+# whatever the developer's environment says; test_train.py turns it on where it is the point.
 os.environ["CYBERLEX_ADAPT"] = "false"
 
 

@@ -225,3 +225,8 @@ def test_adapting_trains_once_for_the_same_texts_and_the_model_path_then_names_i
     assert adapt(settings, tiny, on_progress=messages.append) == model_dir
     assert messages == []  # same texts, model and parameters: nothing parsed, nothing trained
     assert not [p.name for p in model_dir.parent.iterdir() if p.name.startswith(".")]  # no partial dir left
+
+
+def test_adapting_is_off_unless_asked_for():
+    """Off by default: the adapted model answers questions in everyday words worse (docs/retrieval.md)."""
+    assert Settings.model_fields["adapt"].default is False
