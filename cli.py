@@ -119,6 +119,7 @@ def search(
     try:
         searcher = Searcher(settings)
         try:
+            searcher.check_model()
             found = searcher.query(query, k=k, filters=filters, mode=mode, understand=understand)
         finally:
             searcher.close()
@@ -214,7 +215,9 @@ def train(
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the page (http://HOST:PORT/). Refuses to start while another process holds the
     embedded index (an ingest, another server), when the index differs from what the last ingest recorded
-    (see `cyberlex check`), or when the disk is too full to open it; a Qdrant server has no such limits."""
+    (see `cyberlex check`), when its passages were embedded by another model than questions would be
+    (CYBERLEX_MODEL or CYBERLEX_ADAPT changed since the ingest), or when the disk is too full to open it; a Qdrant
+    server has no such limits."""
     import uvicorn
 
     from cyberlex.api.main import create_app
@@ -308,6 +311,8 @@ def mcp() -> None:
         with quiet:
             searcher.warm_up()
         create_app(settings, searcher).state.mcp.run("stdio")
+    except CyberlexError as exc:
+        _fail(exc)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     finally:

@@ -15,7 +15,7 @@ from cyberlex.api import errors, mcp
 from cyberlex.api.routes import (compare, docs, documents, export, health, instruments, legal, page, provisions,
                                  search, vocabularies)
 from cyberlex.corpus.catalog import Catalog, load_catalog
-from cyberlex.corpus.errors import DiskFull, StoreLocked, StoreUnavailable
+from cyberlex.corpus.errors import DiskFull, ModelMismatch, StoreLocked, StoreUnavailable
 from cyberlex.index import integrity
 from cyberlex.index.search import Searcher
 from cyberlex.settings import Settings
@@ -50,8 +50,13 @@ def create_app(settings: Settings, searcher: Searcher | None = None, catalog: Ca
             return
         opened = Searcher(settings, store=store, catalog=catalog)
         try:
-            opened.warm_up()
-            app.state.searcher = opened
+            try:
+                opened.warm_up()
+            except ModelMismatch as exc:  # every search would be wrong: the routes say why instead
+                log.error("the index cannot be searched: %s", exc)
+                app.state.unavailable = str(exc)
+            else:
+                app.state.searcher = opened
             yield
         finally:
             app.state.searcher = None

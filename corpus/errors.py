@@ -68,5 +68,20 @@ class IndexDamaged(StoreUnavailable):
     half-way through writing it. Maps to 503."""
 
 
+class ModelMismatch(CyberlexError):
+    """The index's passages were embedded by another model than the one questions would be: every search would
+    compare vectors of two spaces."""
+
+    def __init__(self, indexed: str, current: str):
+        super().__init__(
+            f"the index was embedded with {indexed!r} but questions would be embedded with {current!r}; serve with "
+            "the settings the ingest had (CYBERLEX_MODEL, CYBERLEX_ADAPT), or run cyberlex ingest again"
+        )
+        self.indexed, self.current = indexed, current
+
+    def __reduce__(self):
+        return type(self), (self.indexed, self.current)
+
+
 class DiskFull(CyberlexError):
     """Too little free space to write what an ingest or upload would write; nothing was written. Maps to 507."""

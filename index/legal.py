@@ -321,6 +321,17 @@ def legal_path(settings: Settings) -> Path:
     return settings.data_dir / LEGAL_FILE
 
 
+def indexed_model(settings: Settings) -> str | None:
+    """The model (without its runtime) the last ingest embedded the passages with, as the legal index records it;
+    None before the first ingest."""
+    try:
+        data = json.loads(legal_path(settings).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # missing or unreadable: load_legal_index says so where the file is needed
+    recorded = data.get("model", "") if isinstance(data, dict) else ""
+    return recorded.split(":", 1)[-1] or None
+
+
 def save_legal_index(index: LegalIndex, path: Path) -> None:
     """Written whole to a temporary file, then renamed: a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -13,13 +13,13 @@ from typing import Any
 from haystack import Document, Pipeline, component
 
 from cyberlex.corpus.catalog import Catalog, load_catalog
-from cyberlex.corpus.errors import InvalidInput, UnknownInstrument
+from cyberlex.corpus.errors import InvalidInput, ModelMismatch, UnknownInstrument
 from cyberlex.corpus.model import Passage
 from cyberlex.index.cited import CitationLookup
 from cyberlex.index.documents import Ranking, to_passage
 from cyberlex.index.embedders import DenseEncoder, QueryEmbedder
 from cyberlex.index.fusion import IntentFusion, IntentWeights, OperativePrior
-from cyberlex.index.legal import legal_path
+from cyberlex.index.legal import indexed_model, legal_path
 from cyberlex.index.matching import MatchJudge
 from cyberlex.index.pinpoint import Pinpointer
 from cyberlex.index.provisions import ProvisionReader, ProvisionView
@@ -190,10 +190,19 @@ class Searcher:
     def warm_up(self) -> None:
         """Loads what searches load lazily, so that no request pays for it: the model, the legal index's
         definitions, the Thai and Japanese word segmenters, the multilingual model, the index's pages (from a
-        tenth of a second to a second each, on the first request that needs it)."""
-        self.encoder.warm_up()
+        tenth of a second to a second each, on the first request that needs it). Raises ModelMismatch as
+        ``check_model`` does."""
+        self.check_model()
         for question in WARM_UP:
             self.query(question)
+
+    def check_model(self) -> None:
+        """Loads the model; raises ModelMismatch when the index was embedded by another (CYBERLEX_MODEL or
+        CYBERLEX_ADAPT not as at ingest), whose vectors no question embedded now could be compared with."""
+        self.encoder.warm_up()
+        indexed, loaded = indexed_model(self.settings), self.encoder.identity.split(":", 1)[-1]
+        if indexed is not None and indexed != loaded:  # the runtime (ONNX, torch) may differ: same vectors
+            raise ModelMismatch(indexed, loaded)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         """Ranked hits, one per provision; a provision the query cites comes first (via "citation")."""

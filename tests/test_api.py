@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,6 +16,7 @@ from cyberlex.api.main import create_app
 from cyberlex.api.routes import search as search_route
 from api_index import BUDAPEST, GDPR, NIS2, NOTES, small_index
 from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.errors import ModelMismatch
 from cyberlex.index.search import Searcher
 from cyberlex.settings import TRAINING_RECIPE, Settings
 from cyberlex.index.store import open_store
@@ -263,6 +265,41 @@ def test_health_names_the_adapted_copy_when_questions_are_embedded_with_it(
     (settings.adapted_model_dir / TRAINING_RECIPE).write_text("{}", encoding="utf-8")
     health = TestClient(create_app(settings, indexed[1], catalog)).get("/health").json()
     assert health["model"] == f"all-MiniLM-L6-v2 (bundled), adapted to the corpus ({settings.adapted_model_dir})"
+
+
+def record_model(settings: Settings, model: str) -> None:
+    """A legal index that says the passages were embedded with ``model``."""
+    (settings.data_dir / "legal.json").write_text(json.dumps({"format": 1, "model": model}), encoding="utf-8")
+
+
+@pytest.mark.parametrize("runtime", ["onnx-fp32", "torch", "onnx-int8"])
+def test_an_index_embedded_by_the_same_model_on_another_runtime_is_searched(
+    indexed: tuple[Settings, Searcher], catalog: Catalog, tmp_path: Path, runtime: str
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    same = indexed[1].encoder.identity.split(":", 1)[1]
+    record_model(settings, f"{runtime}:{same}")
+    Searcher(settings, store=indexed[1].store, embedder=indexed[1].encoder, catalog=catalog).check_model()
+
+
+def test_an_index_embedded_by_another_model_is_refused_naming_both_and_what_to_do(
+    indexed: tuple[Settings, Searcher], catalog: Catalog, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    record_model(settings, "onnx-fp32:adapted-0123456789abcdef")
+    searcher = Searcher(settings, store=indexed[1].store, embedder=indexed[1].encoder, catalog=catalog)
+    with pytest.raises(ModelMismatch, match=r"'adapted-0123456789abcdef'.*'model-[0-9a-f]+'.*CYBERLEX_ADAPT"):
+        searcher.check_model()
+
+
+def test_a_served_index_of_another_model_answers_503_with_the_reason(tmp_path: Path, catalog: Catalog) -> None:
+    with small_index(tmp_path, catalog) as (settings, _):
+        pass
+    record_model(settings, "onnx-fp32:adapted-0123456789abcdef")
+    with TestClient(create_app(settings, catalog=catalog)) as client:
+        response = client.get("/search", params={"q": "data"})
+    assert response.status_code == 503
+    assert "embedded with 'adapted-0123456789abcdef'" in response.json()["detail"]
 
 
 def test_health_is_503_when_the_index_is_empty(tmp_path: Path, catalog: Catalog) -> None:
