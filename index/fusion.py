@@ -8,6 +8,7 @@ the dense weight. ``IntentFusion`` fuses each scope's pair this way, then the sc
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,9 @@ from cyberlex.index.documents import Ranking
 from cyberlex.index.understand import Understanding
 
 METHODS = ("rrf", "minmax", "zscore")
+# The headings of the provisions that say whom, what and where an instrument covers: "Scope", "Material scope",
+# "Territorial scope of offences", "Field of application", "Application of Act", "Application".
+SCOPE_HEADING = re.compile(r"(?i)\bscope\b|\bfield\s+of\s+application\b|^\s*application(?:\s+of\s+(?:this\s+)?act)?\s*$")
 
 
 def fuse(
@@ -150,12 +154,15 @@ class OperativePrior:
     into force, ratification, repeal) by ``final_clauses`` unless the question asks about those: a named country's
     name is in its short-title section, which otherwise led "is phishing a crime in Pakistan?". A passage of the
     force the question asks for (``Understanding.asks``: an offence for "is it a crime", a power for "can the
-    police") by ``asked``."""
+    police") by ``asked``; a provision that sets the instrument's scope (by its heading: "Scope", "Territorial
+    scope", "Application of Act") by ``scope`` when the question asks whom or where an instrument covers."""
 
-    def __init__(self, factors: Mapping[str, float], final_clauses: float = 1.0, asked: float = 1.0):
+    def __init__(self, factors: Mapping[str, float], final_clauses: float = 1.0, asked: float = 1.0,
+                 scope: float = 1.0):
         self.factors = dict(factors)
         self.final_clauses = final_clauses
         self.asked = asked
+        self.scope = scope
 
     @component.output_types(documents=Ranking)
     def run(self, documents: Ranking, understanding: Understanding = Understanding()) -> dict[str, Ranking]:
@@ -174,4 +181,6 @@ class OperativePrior:
             factor *= self.final_clauses
         if force & asks - {"procedural"}:
             factor *= self.asked
+        if "scope" in asks and SCOPE_HEADING.search(doc.meta.get("heading") or ""):
+            factor *= self.scope
         return factor

@@ -46,8 +46,10 @@ _TERM_END = re.compile(
 )
 # The kinds of rule a question asks for, as the deontic tagger names a passage's force (ingest.deontic.FORCES):
 # "is it a crime", "what is the penalty" ask for an offence; "can the police", "may a provider" for a power or a
-# right; "when does it apply", "who ratified it" for a final clause. "Must" and "shall" are left out: obligations
-# are two passages in five, so favouring them tells nothing (measured: dev2 -0.01).
+# right; "when does it apply", "who ratified it" for a final clause; "does it apply to us", "who has to comply"
+# for the provisions that set an instrument's scope (no force marks those: index.fusion reads their heading).
+# "Must" and "shall" are left out: obligations are two passages in five, so favouring them tells nothing
+# (measured: dev2 -0.01).
 ASKS = {
     "prohibition": re.compile(
         r"(?i)\b(?:crimes?|criminal\w*|illegal|unlawful|offen[cs]es?|punish\w*|penalt\w*|prohibit\w*|banned"
@@ -58,6 +60,11 @@ ASKS = {
         r"(?i)\b(?:when|date|dates|commenc\w*|in\s+force|appl(?:y|ies|ied)\s+from|since|effective|ratif\w*"
         r"|signature|signed|signator\w*|accession|accede\w*|denounc\w*|withdraw\w*|repeal\w*|short\s+title"
         r"|cited\s+as|transpos\w*|amend\w*|reservations?|depositary)\b"),
+    "scope": re.compile(
+        r"(?i)\bappl(?:y|ies|icable)\s+(?:to|outside|abroad|beyond|in\s+(?!force))|\bwho\s+(?:has|have|must|needs?|is"
+        r"|are)\s+(?:required\s+)?to\s+comply\b|\bwho\s+(?:does|do)\b[^?]{0,60}\b(?:cover|apply)\b|\b(?:covered"
+        r"|caught)\s+by\b|\bfalls?\s+(?:under|within)\b|\b(?:in|out\s+of|outside)\s+(?:the\s+|its\s+)?scope\b"
+        r"|\bscope\s+of\b"),
 }
 _SCRIPTS = (("ar", re.compile(r"[\u0600-\u06ff]")), ("ja", re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")),
             ("th", re.compile(r"[\u0e00-\u0e7f]")))
@@ -73,7 +80,7 @@ class Understanding:
     term: str = ""  # the term a definitional question asks about
     language: str = "en"  # the script it is typed in: en (Latin), ar, ja, th
     mentions: tuple[str, ...] = ()  # the words it was read from, as typed
-    asks: tuple[str, ...] = ()  # the kinds of rule it asks for, as passage forces: prohibition, permission, procedural
+    asks: tuple[str, ...] = ()  # the kinds of rule it asks for: prohibition, permission, procedural (forces); scope
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

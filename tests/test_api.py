@@ -391,6 +391,8 @@ def test_search_says_which_kind_of_rule_it_favoured(client: TestClient) -> None:
     assert asked["understood"]["asks"] == ["prohibition", "permission"]
     plain = client.get("/search", params={"q": "can the police search my computer?", "understand": "false"}).json()
     assert plain["understood"]["asks"] == []
+    scope = client.get("/search", params={"q": "does the GDPR apply to companies outside the EU?"}).json()
+    assert scope["understood"]["asks"] == ["scope"]
 
 
 def test_nonsense_gets_an_empty_result_list_with_a_notice(client: TestClient) -> None:

@@ -129,6 +129,24 @@ def test_the_prior_weighs_final_clauses_down_and_the_kind_of_rule_asked_for_up(a
     assert [d.id for d in ranked] == order
 
 
+@pytest.mark.parametrize(
+    ("heading", "asks", "first"),
+    [
+        ("Territorial scope", ("scope",), "art-3"),  # "does the GDPR apply outside the EU?"
+        ("Scope of procedural provisions", ("scope",), "art-3"),
+        ("Application of Act", ("scope",), "art-3"),
+        ("Territorial scope", (), "art-47"),  # only when the question asks whom or where it covers
+        ("Binding corporate rules", ("scope",), "art-47"),
+        ("Applications for authorisation", ("scope",), "art-47"),  # an application, not the Act's
+    ],
+)
+def test_the_prior_puts_a_scope_provision_first_when_asked_whom_an_instrument_covers(heading, asks, first):
+    scope = Document(id="art-3", content="", score=0.7, meta={"unit_kind": "article", "heading": heading})
+    other = Document(id="art-47", content="", score=1.0, meta={"unit_kind": "article", "heading": "Other"})
+    ranked = OperativePrior({}, scope=1.5).run([other, scope], Understanding(asks=asks))["documents"]
+    assert ranked[0].id == first
+
+
 def test_meaning_decides_more_when_the_best_lexical_match_is_weak():
     weak_sparse = ranked(("c", 3.0), ("b", 2.0), ("d", 1.0))  # the same order as SPARSE, low BM25 scores
     weights = IntentWeights(weak_lexical_below=5.0, weak_lexical_dense=1.0)

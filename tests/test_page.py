@@ -181,6 +181,8 @@ def test_the_page_says_which_kind_of_rule_it_favoured(page: Page) -> None:
     page.goto("/")
     search(page, "is sharing someone's password a crime?")
     expect(page.locator(".understood")).to_contain_text("offences favoured")
+    search(page, "does the GDPR apply to companies outside the EU?")
+    expect(page.locator(".understood")).to_contain_text("scope provisions favoured")
 
 
 def test_nonsense_gets_no_results_and_the_reason(page: Page) -> None:

@@ -79,6 +79,14 @@ def test_mentions_are_the_words_as_typed(catalog):
     ("can I be punished for sharing a password?", ("prohibition", "permission")),
     ("what must a provider report to the authority?", ()),  # obligations are too many to favour
     ("expedited preservation of stored computer data", ()),
+    ("does the GDPR apply to companies outside the EU?", ("scope",)),
+    ("who has to comply with NIS2?", ("scope",)),
+    ("is my bank covered by DORA?", ("scope",)),
+    ("which companies fall under NIS2", ("scope",)),
+    ("is open-source software in the scope of the CRA?", ("scope",)),
+    ("who does the Cybersecurity Act apply to?", ("scope",)),
+    ("from what date does the CRA's duty to report apply?", ("procedural",)),  # when, not to whom
+    ("which provisions are in force in Kenya?", ("procedural",)),
 ])
 def test_the_kind_of_rule_a_question_asks_for(catalog, query, asks):
     assert understand(query, catalog).asks == asks
