@@ -219,6 +219,7 @@ ERRORS = [
     errors.StoreUnavailable("no index yet"),
     errors.IndexDamaged("the index at /data is damaged (missing: segments/x); run cyberlex ingest to rebuild"),
     errors.DiskFull("disk full at /data (needs ~200 MB, 12 MB free)"),
+    errors.ModelMismatch("adapted-0123456789abcdef", "model-a084579c6e92f634"),
 ]
 
 
