@@ -47,9 +47,10 @@ from cyberlex.index.edge_store import EdgeStore
 from cyberlex.index.embedders import embedding_text
 from cyberlex.index.onnx_backend import Encoder, load_encoder
 from cyberlex.index.search import Searcher
-from cyberlex.settings import PACKAGE_ROOT, TRAINING_RECIPE, Settings
+from cyberlex.settings import PACKAGE_ROOT, Settings
 from cyberlex.index.sparse import Bm25Params, encode_document, sparse_text
 from cyberlex.index.store import StoredPoint
+from cyberlex.index.train import recipe
 
 SYSTEMS = ("bm25", "dense", "sparse", "hybrid")
 HOST = "127.0.0.1"
@@ -172,10 +173,9 @@ def bench_ingest(settings: Settings, paths: Sequence[Path]) -> dict[str, Any]:
 def adapting(settings: Settings) -> dict[str, float]:
     """The part of the ingest that trained the adapted model (Settings.adapt), from its recipe: the data directory
     is new, so the ingest trained it; nothing when adapting is off."""
-    recipe = settings.adapted_model_dir / TRAINING_RECIPE
-    if not settings.adapt or not recipe.is_file():
+    if settings.model_path == settings.base_model_path:
         return {"adapting_seconds": 0.0, "adapting_cpu_seconds": 0.0}
-    trained = json.loads(recipe.read_text(encoding="utf-8"))
+    trained = recipe(settings.adapted_model_dir)
     return {"adapting_seconds": trained["duration_seconds"], "adapting_cpu_seconds": trained["cpu_seconds"]}
 
 

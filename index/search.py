@@ -21,6 +21,7 @@ from cyberlex.index.embedders import DenseEncoder, QueryEmbedder
 from cyberlex.index.fusion import IntentFusion, IntentWeights, OperativePrior
 from cyberlex.index.legal import indexed_model, legal_path
 from cyberlex.index.matching import MatchJudge
+from cyberlex.index.onnx_backend import model_identity
 from cyberlex.index.pinpoint import Pinpointer
 from cyberlex.index.provisions import ProvisionReader, ProvisionView
 from cyberlex.settings import Settings
@@ -194,16 +195,16 @@ class Searcher:
         tenth of a second to a second each, on the first request that needs it). Raises ModelMismatch as
         ``check_model`` does."""
         self.check_model()
+        self.encoder.warm_up()
         for question in WARM_UP:
             self.query(question)
 
     def check_model(self) -> None:
-        """Loads the model; raises ModelMismatch when the index was embedded by another (CYBERLEX_MODEL or
-        CYBERLEX_ADAPT not as at ingest), whose vectors no question embedded now could be compared with."""
-        self.encoder.warm_up()
-        indexed, loaded = indexed_model(self.settings), self.encoder.identity.split(":", 1)[-1]
-        if indexed is not None and indexed != loaded:  # the runtime (ONNX, torch) may differ: same vectors
-            raise ModelMismatch(indexed, loaded)
+        """Raises ModelMismatch when the index was embedded by another model than the settings name (CYBERLEX_MODEL
+        or CYBERLEX_ADAPT not as at ingest), whose vectors no question embedded now could be compared with."""
+        indexed, current = indexed_model(self.settings), model_identity(self.settings.model_path)
+        if indexed is not None and indexed != current:  # the runtime (ONNX, torch) may differ: same vectors
+            raise ModelMismatch(indexed, current)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
         """Ranked hits, one per provision; a provision the query cites comes first (via "citation")."""

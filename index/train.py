@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.corpus.model import Block, Passage, Provision
@@ -250,7 +251,7 @@ def train(
     params = HyperParams(epochs, batch_size, lr, seed, max_pairs, max_seq_length=max_seq_length)
     base = str(require_model_dir(settings.base_model_path))
     on_progress("collecting training pairs")
-    triples = _balanced(labelled_pairs(corpus_parsed(settings) if parsed is None else parsed, seed), max_pairs, seed)
+    triples = _chosen(corpus_parsed(settings) if parsed is None else parsed, params)
     pairs = [(anchor, positive) for _, anchor, positive in triples]
     model_dir = (out_dir or settings.data_dir / "models") / f"cyberlex-minilm-{model_version(model_identity(base), pairs, params)}"
     if is_complete(model_dir):
@@ -274,11 +275,10 @@ def adapt(
     target = settings.adapted_model_dir
     base = str(require_model_dir(settings.base_model_path))
     fingerprint = corpus_fingerprint(settings, model_identity(base), params)
-    if is_complete(target) and _recipe(target).get("fingerprint") == fingerprint:
+    if is_complete(target) and recipe(target).get("fingerprint") == fingerprint:
         return target
     on_progress("adapting the embedder to the corpus (once; minutes): collecting training pairs")
-    triples = _balanced(labelled_pairs(corpus_parsed(settings), params.seed), params.max_pairs, params.seed)
-    _train_into(target, base, triples, params, on_progress, {"fingerprint": fingerprint})
+    _train_into(target, base, _chosen(corpus_parsed(settings), params), params, on_progress, {"fingerprint": fingerprint})
     return target
 
 
@@ -295,8 +295,14 @@ def corpus_fingerprint(settings: Settings, base_identity: str, params: HyperPara
     return digest.hexdigest()[:16]
 
 
-def _recipe(model_dir: Path) -> dict[str, object]:
+def recipe(model_dir: Path) -> dict[str, Any]:
+    """What a trained model was trained from, and how long it took (written last, see ``is_complete``)."""
     return json.loads((model_dir / TRAINING_RECIPE).read_text(encoding="utf-8"))
+
+
+def _chosen(parsed: Iterable[Parsed], params: HyperParams) -> list[tuple[str, str, str]]:
+    """The (kind, anchor, positive) triples trained on: ``params.max_pairs`` of them, the kinds in turn."""
+    return _balanced(labelled_pairs(parsed, params.seed), params.max_pairs, params.seed)
 
 
 def _train_into(
@@ -313,14 +319,14 @@ def _train_into(
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         _fit(base, pairs, params, tmp, on_progress)
-        recipe = {
+        written = {
             "base_model": base, "base_model_identity": model_identity(base), "code_version": TRAINING_CODE_VERSION,
             "pairs": len(pairs), "pairs_by_kind": counts, "hyper_parameters": asdict(params), **(extra or {}),
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "duration_seconds": round(time.monotonic() - started, 1),
             "cpu_seconds": round(time.process_time() - cpu_started, 1),
         }
-        (tmp / TRAINING_RECIPE).write_text(json.dumps(recipe, indent=2) + "\n", encoding="utf-8")
+        (tmp / TRAINING_RECIPE).write_text(json.dumps(written, indent=2) + "\n", encoding="utf-8")
         shutil.rmtree(model_dir, ignore_errors=True)
         try:
             tmp.rename(model_dir)
