@@ -85,6 +85,7 @@ class IntentWeights:
     named: float = 2.0
     place: float = 0.5
     definition: float = 1.0
+    final: float = 2.0  # a named instrument's final clauses, when it asks a date or who may join: as much as the name
     foreign: float = 4.0  # the multilingual leg over the targeted laws in other languages
 
 
@@ -114,7 +115,8 @@ class IntentFusion:
             dense = max(dense, self.weights.weak_lexical_dense)
         scopes = [(self._scope(lists, "open", dense), 1.0)]
         for scope, weight in (("named", self.weights.named), ("place", self.weights.place),
-                              ("definition", self.weights.definition), ("foreign", self.weights.foreign)):
+                              ("final", self.weights.final), ("definition", self.weights.definition),
+                              ("foreign", self.weights.foreign)):
             if any(key.startswith(scope + ":") for key in lists):
                 scopes.append((self._scope(lists, scope, dense), weight))
         if len(scopes) == 1:
@@ -155,28 +157,34 @@ class OperativePrior:
     name is in its short-title section, which otherwise led "is phishing a crime in Pakistan?". A passage of the
     force the question asks for (``Understanding.asks``: an offence for "is it a crime", a power for "can the
     police") by ``asked``; a provision that sets the instrument's scope (by its heading: "Scope", "Territorial
-    scope", "Application of Act") by ``scope`` when the question asks whom or where an instrument covers."""
+    scope", "Application of Act") by ``scope`` when the question asks whom or where an instrument covers. A
+    passage of definitions alone by ``definitions`` unless the question asks what a term means: short, and full of
+    the words it defines, it outscores the rule that uses them ("can my employer monitor my computer?" found the
+    definitions of "monitor")."""
 
     def __init__(self, factors: Mapping[str, float], final_clauses: float = 1.0, asked: float = 1.0,
-                 scope: float = 1.0):
+                 scope: float = 1.0, definitions: float = 1.0):
         self.factors = dict(factors)
         self.final_clauses = final_clauses
         self.asked = asked
         self.scope = scope
+        self.definitions = definitions
 
     @component.output_types(documents=Ranking)
     def run(self, documents: Ranking, understanding: Understanding = Understanding()) -> dict[str, Ranking]:
         asks = set(understanding.asks)
-        factors = [self._factor(d, asks) for d in documents]
+        factors = [self._factor(d, asks, understanding.intent) for d in documents]
         if all(factor == 1.0 for factor in factors):
             return {"documents": documents}
         weighed = [d if factor == 1.0 else replace(d, score=(d.score or 0.0) * factor)
                    for d, factor in zip(documents, factors)]
         return {"documents": Ranking(sorted(weighed, key=lambda d: -(d.score or 0.0)))}
 
-    def _factor(self, doc: Document, asks: set[str]) -> float:
+    def _factor(self, doc: Document, asks: set[str], intent: str) -> float:
         force = set(doc.meta.get("force") or ())
         factor = self.factors.get(doc.meta.get("unit_kind", ""), 1.0)
+        if force == {"definition"} and intent != "definition":
+            factor *= self.definitions
         if "procedural" in force and "procedural" not in asks:
             factor *= self.final_clauses
         if force & asks - {"procedural"}:

@@ -1,5 +1,6 @@
 """Retrieval by intent: the open dense and sparse lists every question gets, plus lists scoped to what the
-question names (instruments, places) or asks for (the definitions of a term), for the fusion to weigh.
+question names (instruments, places) or asks for (the definitions of a term, the final clauses of a named
+instrument), for the fusion to weigh.
 
 A scoped list is a search of the same vectors with one more condition, so a named instrument's best provisions are
 found even when the open lists, over the whole corpus, hold none of them.
@@ -28,8 +29,8 @@ SCOPED_CANDIDATES = 50  # passages per scoped list: what the fusion can lift out
 
 
 class Lists(Mapping[str, list[Document]]):
-    """"<scope>:<leg>" → ranked documents (scopes: open, named, place, definition, foreign), handed from component
-    to component as it is: a pipeline deep-copies each input, walking every document of a dict of lists, which
+    """"<scope>:<leg>" → ranked documents (scopes: open, named, place, final, definition, foreign), handed from
+    component to component as it is: a pipeline deep-copies each input, walking every document of a dict of lists, which
     took a third of a query's time; nothing changes these lists in place."""
 
     def __init__(self, lists: dict[str, list[Document]] | None = None):
@@ -95,10 +96,13 @@ class DefinitionTable:
         return list(dict.fromkeys(unit_id_of(d.provision_id) for d in found
                                   if not instruments or d.instrument_id in instruments))
 
-    def definition_units(self, instruments: Sequence[str] = ()) -> list[str]:
-        """Every unit that holds a definition (in the named instruments, if any)."""
+    def units_to_search(self, term: str, instruments: Sequence[str] = ()) -> list[str]:
+        """The units a definitional question searches: those that define its term; for a term nobody defines, the
+        named instruments' definitions, which may still explain it (the whole corpus's would not)."""
+        if found := self.units_defining(term, instruments):
+            return found
         self._refresh()
-        return [u for i, units in self._units.items() if not instruments or i in instruments for u in units]
+        return [u for i in instruments for u in self._units.get(i, [])]
 
     def _refresh(self) -> None:
         try:
@@ -162,13 +166,18 @@ class IntentRetriever:
     def _scopes(self, understanding: Understanding, top_k: int) -> list[tuple[str, Where, int]]:
         scopes: list[tuple[str, Where, int]] = [("open", {}, top_k)]
         named = understanding.instruments
+        subject: Where = {}
         if named:
-            scopes.append(("named", {"instrument_id": list(named)}, SCOPED_CANDIDATES))
+            subject = {"instrument_id": list(named)}
+            scopes.append(("named", subject, SCOPED_CANDIDATES))
         elif understanding.jurisdictions:
-            scopes.append(("place", {"jurisdiction": list(understanding.jurisdictions)}, SCOPED_CANDIDATES))
+            subject = {"jurisdiction": list(understanding.jurisdictions)}
+            scopes.append(("place", subject, SCOPED_CANDIDATES))
+        if subject and "procedural" in understanding.asks:
+            # "when will the CRA apply?": its date is in a final clause that reads like every other "apply".
+            scopes.append(("final", subject | {"force": ["procedural"]}, SCOPED_CANDIDATES))
         if understanding.intent == "definition":
-            units = (self.definitions.units_defining(understanding.term, named)
-                     or self.definitions.definition_units(named))
+            units = self.definitions.units_to_search(understanding.term, named)
             if units:
                 scopes.append(("definition", {"unit_id": units}, SCOPED_CANDIDATES))
         return scopes
@@ -191,7 +200,13 @@ def _within(where: Where, condition: Where) -> dict[str, list[Any]] | None:
 
 
 def _overlaps(key: str, other: str) -> bool:
-    return f" {key} " in f" {other} " or f" {other} " in f" {key} "
+    """The asked term inside a defined one ("breach": "personal data breach"), or a defined term inside the asked
+    one if it is a term of several words ("ransomware attack") or the asked one's head ("significant incident":
+    "incident"); not a one-word modifier ("data" of "data protection impact assessment", which the laws that
+    define "data" do not answer)."""
+    if f" {key} " in f" {other} ":
+        return True
+    return f" {other} " in f" {key} " and (" " in other or f" {key}".endswith(f" {other}"))
 
 
 @component

@@ -38,6 +38,7 @@ OPERATIVE_PRIOR = {"recital": 0.6, "preamble": 0.6}
 FINAL_CLAUSES_PRIOR = 0.5  # ... and a short title or entry-into-force clause is not what a question about a rule asks
 ASKED_FORCE_PRIOR = 1.1  # an offence for "is it a crime?", a power for "can the police...?" (docs/retrieval.md)
 SCOPE_PRIOR = 1.5  # "does the GDPR apply to us?": the article that says whom it covers comes first
+DEFINITIONS_PRIOR = 0.8  # ... and a definition, unless the question asks what a term means (docs/retrieval.md)
 NO_MATCH_COSINE = 0.25  # MiniLM cosine under which a passage sharing no word with the query is no match
 WEAK_COSINE = 0.35  # ... and under which such a passage is shown as a weak match
 
@@ -127,7 +128,8 @@ def build_query_pipeline(
     pipeline.add_component("retriever", IntentRetriever(store, definitions, legs, native))
     pipeline.add_component("fusion", IntentFusion(
         "rrf" if native else settings.fusion, IntentWeights(), settings.rrf_k, settings.dense_weight))
-    pipeline.add_component("prior", OperativePrior(OPERATIVE_PRIOR, FINAL_CLAUSES_PRIOR, ASKED_FORCE_PRIOR, SCOPE_PRIOR))
+    pipeline.add_component("prior", OperativePrior(OPERATIVE_PRIOR, FINAL_CLAUSES_PRIOR, ASKED_FORCE_PRIOR, SCOPE_PRIOR,
+                                                    DEFINITIONS_PRIOR))
     pipeline.add_component("citation", CitationLookup(ProvisionReader(store), catalog, known_units))
     pipeline.add_component("grouper", ProvisionGrouper())
     pipeline.add_component("payloads", PayloadReader(store))

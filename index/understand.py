@@ -38,10 +38,12 @@ _DEFINITIONAL = [re.compile(p, re.IGNORECASE) for p in (
     r"required|needed|allowed|permitted|prohibited|done)\b)[^?])+?)\s*\??\s*$",
     r"\bwho\s+(?:counts|qualifies|is\s+considered)\s+as\s+(?:an?\s+|the\s+)?(?P<term>.+)",
 )]
-# Where a term stops: a qualifier naming where to look ("under the GDPR", "in NIS2", "for the purposes of").
+# Where a term stops: a qualifier naming where to look ("under the GDPR", "in NIS2", "for the purposes of"), or a
+# second question ("what is a DPIA and when is it required?").
 _TERM_END = re.compile(
     r"\s+(?:under|in|according\s+to|for\s+the\s+purposes?\s+of|within|as\s+used\s+in|as\s+defined|within\s+the"
-    r"\s+meaning|by|across|and\s+how|or\s+how|when|if)\b.*$|[?.!;:,].*$",
+    r"\s+meaning|by|across|when|if|(?:and|or)\s+(?:how|when|where|who|what|why|which|whether|is|are|does|do|can"
+    r"|may|must|should|will|it|they))\b.*$|[?.!;:,].*$",
     re.IGNORECASE,
 )
 # The kinds of rule a question asks for, as the deontic tagger names a passage's force (ingest.deontic.FORCES):
@@ -56,10 +58,13 @@ ASKS = {
         r"|forbidden|against\s+the\s+law|jail|prison|imprisonment)\b"),
     "permission": re.compile(
         r"(?i)\b(?:can|could|may|allowed|permitted|entitled|right\s+to|power\s+to|authori[sz]ed?)\b"),
+    # "when" alone is not a question about dates ("when is an incident significant?"); "when does it apply" is.
     "procedural": re.compile(
-        r"(?i)\b(?:when|date|dates|commenc\w*|in\s+force|appl(?:y|ies|ied)\s+from|since|effective|ratif\w*"
-        r"|signature|signed|signator\w*|accession|accede\w*|denounc\w*|withdraw\w*|repeal\w*|short\s+title"
-        r"|cited\s+as|transpos\w*|amend\w*|reservations?|depositary)\b"),
+        r"(?i)\b(?:date|dates|commenc\w*|in\s+force|appl(?:y|ies|ied)\s+from|since|effective|ratif\w*"
+        r"|signature|signed|signator\w*|accession|accede\w*|join(?:s|ed|ing)?|become\s+(?:a\s+)?part(?:y|ies)"
+        r"|denounc\w*|withdraw\w*|repeal\w*|short\s+title|cited\s+as|transpos\w*|amend\w*|reservations?"
+        r"|depositary)\b|\bwhen\b[^?]{0,60}?\b(?:appl(?:y|ies|icable)|start\w*|begin\w*|take\s+effect"
+        r"|come\s+into|enters?\s+into|kicks?\s+in)\b"),
     "scope": re.compile(
         r"(?i)\bappl(?:y|ies|icable)\s+(?:to|outside|abroad|beyond|in\s+(?!force))|\bwho\s+(?:has|have|must|needs?|is"
         r"|are)\s+(?:required\s+)?to\s+comply\b|\bwho\s+(?:does|do)\b[^?]{0,60}\b(?:cover|apply)\b|\b(?:covered"

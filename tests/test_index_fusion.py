@@ -147,6 +147,32 @@ def test_the_prior_puts_a_scope_provision_first_when_asked_whom_an_instrument_co
     assert ranked[0].id == first
 
 
+@pytest.mark.parametrize(("intent", "first"), [("open", "s-7"), ("scoped", "s-7"), ("definition", "s-2")])
+def test_the_prior_weighs_definitions_down_unless_the_question_asks_what_a_term_means(intent, first):
+    definition = Document(id="s-2", content="", score=1.0, meta={"unit_kind": "section", "force": ["definition"]})
+    rule = Document(id="s-7", content="", score=0.85, meta={"unit_kind": "section", "force": ["prohibition"]})
+    ranked = OperativePrior({}, definitions=0.8).run([definition, rule], Understanding(intent=intent))["documents"]
+    assert ranked[0].id == first
+
+
+def test_a_definition_that_is_also_a_rule_keeps_its_weight():
+    both = Document(id="s-2", content="", score=1.0, meta={"force": ["definition", "obligation"]})
+    rule = Document(id="s-7", content="", score=0.85, meta={"force": ["obligation"]})
+    assert OperativePrior({}, definitions=0.8).run([both, rule], Understanding())["documents"][0].id == "s-2"
+
+
+def test_a_named_instruments_final_clauses_count_as_much_as_its_name():
+    """"When will the CRA apply?": its application date (art. 71) is in no open list's lead, and low in the named."""
+    named = ranked(("art-66", 0.9), ("art-67", 0.8), ("art-10", 0.7), ("art-71", 0.6))
+    final = ranked(("art-71", 0.9))
+    lists = {"open:dense": named, "open:sparse": named, "named:dense": named, "named:sparse": named,
+             "final:dense": final, "final:sparse": final}
+    fused = IntentFusion("rrf", IntentWeights(), 60).run(lists, Understanding(instruments=("cra",)))["documents"]
+    assert fused[0].id == "art-71"
+    without = IntentFusion("rrf", IntentWeights(final=0.0), 60).run(lists, Understanding(instruments=("cra",)))
+    assert without["documents"][0].id == "art-66"
+
+
 def test_meaning_decides_more_when_the_best_lexical_match_is_weak():
     weak_sparse = ranked(("c", 3.0), ("b", 2.0), ("d", 1.0))  # the same order as SPARSE, low BM25 scores
     weights = IntentWeights(weak_lexical_below=5.0, weak_lexical_dense=1.0)

@@ -16,6 +16,7 @@ from cyberlex.corpus.model import Passage
 from cyberlex.evals.related import check_ids, counterparts, load_concordance, score
 from cyberlex.index.embedders import DenseEncoder
 from cyberlex.index.legal import LegalIndex, build, legal_path, load_legal_index, related_units
+from cyberlex.index.retrieve import DefinitionTable
 from cyberlex.index.search import Searcher
 from cyberlex.settings import Settings
 from cyberlex.ingest.pipeline import parse_instrument
@@ -133,6 +134,13 @@ def test_obligations_of_states_and_prohibitions_of_persons_find_different_instru
     assert {r["instrument_id"] for r in persons} <= {SINGAPORE, CANADA}
 
 
+def test_who_may_join_a_named_treaty_is_answered_by_its_accession_clause(client: TestClient) -> None:
+    """"Join" is the lay word for accession, and the treaty's final clauses are searched on their own."""
+    body = get(client, "/search", q="which countries may join the Budapest Convention?", k=3)
+    assert "procedural" in body["understood"]["asks"]
+    assert body["results"][0]["provision_id"] == f"{BUDAPEST}/art-37"
+
+
 @pytest.mark.parametrize(("params", "reason"), [
     ({"force": "duty"}, "unknown force 'duty'; valid values: obligation, prohibition, permission, definition"),
     ({"addressee": "banks"}, "unknown addressee 'banks'; valid values: states, member-states, entities"),
@@ -160,6 +168,30 @@ def test_computer_system_is_defined_by_each_instrument_that_defines_it(client: T
     assert by_instrument[BUDAPEST]["citation"] == "Convention on Cybercrime (ETS No. 185), art. 1(a)"
     assert by_instrument[CANADA]["text"].startswith("computer system means a device")
     assert by_instrument[CANADA]["instrument"]["status"] == "in-force"
+
+
+COMPUTER_SYSTEM = {f"{BUDAPEST}/art-1", f"{CANADA}/s-342.1"}
+
+
+@pytest.mark.parametrize(("term", "units"), [
+    ("computer data", COMPUTER_SYSTEM),  # as typed: Singapore's "data" is not needed
+    ("system", COMPUTER_SYSTEM),  # inside "computer system"
+    ("unauthorised computer system access", COMPUTER_SYSTEM),  # a defined term of several words inside it
+    ("stored data", {f"{SINGAPORE}/s-2"}),  # the defined term is its head
+    ("data protection impact assessment", set()),  # "data" only qualifies it: no law here defines it
+])
+def test_a_definitional_question_searches_the_units_that_define_its_term(
+        indexed: tuple[Settings, Searcher, str], term: str, units: set[str]) -> None:
+    assert set(DefinitionTable(legal_path(indexed[0])).units_defining(term)) == units
+
+
+def test_a_term_nobody_defines_is_looked_for_among_the_named_instruments_definitions_only(
+        indexed: tuple[Settings, Searcher, str]) -> None:
+    table = DefinitionTable(legal_path(indexed[0]))
+    assert table.units_to_search("quantum teleportation") == []
+    assert set(table.units_to_search("quantum teleportation", [BUDAPEST])) == {
+        f"{BUDAPEST}/art-1", f"{BUDAPEST}/art-9", f"{BUDAPEST}/art-18"}  # every unit of Budapest that defines
+    assert table.units_to_search("computer data", [BUDAPEST]) == [f"{BUDAPEST}/art-1"]
 
 
 def test_a_term_nobody_defines_has_no_definitions(client: TestClient) -> None:

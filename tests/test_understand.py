@@ -40,6 +40,9 @@ def test_places_are_soft_jurisdictions(catalog, query, places):
     ("what does subscriber information mean in the Convention on Cybercrime?", "subscriber information"),
     ("what is subscriber information?", "subscriber information"),
     ("what is cyber terrorism under Kenyan law?", "cyber terrorism"),
+    ("what is a data protection impact assessment and when is it required?", "data protection impact assessment"),
+    ("what is phishing and is it a crime in Kenya?", "phishing"),  # the term ends where a second question starts
+    ("meaning of racist and xenophobic material", "racist and xenophobic material"),
     ("what is the penalty for hacking a bank?", ""),
     ("what is required of operators of essential services?", ""),
     ("what must a state do when asked to preserve stored data?", ""),
@@ -87,6 +90,11 @@ def test_mentions_are_the_words_as_typed(catalog):
     ("who does the Cybersecurity Act apply to?", ("scope",)),
     ("from what date does the CRA's duty to report apply?", ("procedural",)),  # when, not to whom
     ("which provisions are in force in Kenya?", ("procedural",)),
+    ("which countries may join the Budapest Convention?", ("permission", "procedural")),
+    ("when will NIS2 start to apply?", ("procedural",)),
+    ("when is an incident 'significant' under NIS2?", ()),  # "when" alone asks no date
+    ("what must a state do when another party asks it to preserve data?", ()),
+    ("who are the joint controllers?", ()),
 ])
 def test_the_kind_of_rule_a_question_asks_for(catalog, query, asks):
     assert understand(query, catalog).asks == asks
