@@ -173,10 +173,11 @@ class UnderstoodOut(BaseModel):
     term: str = Field(description="the term a definitional question asks about")
     language: str = Field(description="the script the question is typed in: en, ar, ja, th")
     mentions: list[str] = Field(description="the words it was read from, as typed")
-    asks: list[Literal["prohibition", "permission", "procedural", "scope"]] = Field(
+    asks: list[Literal["prohibition", "permission", "procedural", "scope", "purpose"]] = Field(
         description="the kinds of rule it asks for, favoured: an offence (\"is it a crime?\"), a power or right (\"can "
         "the police...?\"), a final clause (\"when does it apply?\"; else final clauses weigh less), the provisions "
-        "that set an instrument's scope (\"does the GDPR apply to us?\")")
+        "that set an instrument's scope (\"does the GDPR apply to us?\") or its subject matter (\"what is NIS2 "
+        "about?\")")
 
     @classmethod
     def of(cls, understood: Understanding) -> UnderstoodOut:

@@ -8,7 +8,6 @@ the dense weight. ``IntentFusion`` fuses each scope's pair this way, then the sc
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,12 +16,9 @@ from haystack import Document, component
 
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.index.documents import Ranking
-from cyberlex.index.understand import Understanding
+from cyberlex.index.understand import ASKED_HEADINGS, Understanding
 
 METHODS = ("rrf", "minmax", "zscore")
-# The headings of the provisions that say whom, what and where an instrument covers: "Scope", "Material scope",
-# "Territorial scope of offences", "Field of application", "Application of Act", "Application".
-SCOPE_HEADING = re.compile(r"(?i)\bscope\b|\bfield\s+of\s+application\b|^\s*application(?:\s+of\s+(?:this\s+)?act)?\s*$")
 
 
 def fuse(
@@ -86,6 +82,7 @@ class IntentWeights:
     place: float = 0.5
     definition: float = 1.0
     final: float = 2.0  # a named instrument's final clauses, when it asks a date or who may join: as much as the name
+    about: float = 2.0  # its units headed as the question asks ("Scope", "Subject matter"): as much as the name
     foreign: float = 4.0  # the multilingual leg over the targeted laws in other languages
 
 
@@ -115,7 +112,8 @@ class IntentFusion:
             dense = max(dense, self.weights.weak_lexical_dense)
         scopes = [(self._scope(lists, "open", dense), 1.0)]
         for scope, weight in (("named", self.weights.named), ("place", self.weights.place),
-                              ("final", self.weights.final), ("definition", self.weights.definition),
+                              ("final", self.weights.final), ("about", self.weights.about),
+                              ("definition", self.weights.definition),
                               ("foreign", self.weights.foreign)):
             if any(key.startswith(scope + ":") for key in lists):
                 scopes.append((self._scope(lists, scope, dense), weight))
@@ -156,18 +154,19 @@ class OperativePrior:
     into force, ratification, repeal) by ``final_clauses`` unless the question asks about those: a named country's
     name is in its short-title section, which otherwise led "is phishing a crime in Pakistan?". A passage of the
     force the question asks for (``Understanding.asks``: an offence for "is it a crime", a power for "can the
-    police") by ``asked``; a provision that sets the instrument's scope (by its heading: "Scope", "Territorial
-    scope", "Application of Act") by ``scope`` when the question asks whom or where an instrument covers. A
+    police") by ``asked``; a provision whose heading answers a question about the instrument itself
+    (``ASKED_HEADINGS``: its "Scope" for whom or where it covers, its "Subject matter" or "Purpose" for what it is)
+    by ``headings[ask]``. A
     passage of definitions alone by ``definitions`` unless the question asks what a term means: short, and full of
     the words it defines, it outscores the rule that uses them ("can my employer monitor my computer?" found the
     definitions of "monitor")."""
 
     def __init__(self, factors: Mapping[str, float], final_clauses: float = 1.0, asked: float = 1.0,
-                 scope: float = 1.0, definitions: float = 1.0):
+                 headings: Mapping[str, float] | None = None, definitions: float = 1.0):
         self.factors = dict(factors)
         self.final_clauses = final_clauses
         self.asked = asked
-        self.scope = scope
+        self.headings = dict(headings or {})
         self.definitions = definitions
 
     @component.output_types(documents=Ranking)
@@ -189,6 +188,7 @@ class OperativePrior:
             factor *= self.final_clauses
         if force & asks - {"procedural"}:
             factor *= self.asked
-        if "scope" in asks and SCOPE_HEADING.search(doc.meta.get("heading") or ""):
-            factor *= self.scope
+        for ask in asks & self.headings.keys():
+            if ASKED_HEADINGS[ask].search(doc.meta.get("heading") or ""):
+                factor *= self.headings[ask]
         return factor

@@ -1,6 +1,6 @@
 """Retrieval by intent: the open dense and sparse lists every question gets, plus lists scoped to what the
 question names (instruments, places) or asks for (the definitions of a term, the final clauses of a named
-instrument), for the fusion to weigh.
+instrument, the provisions whose heading answers a question about the instrument itself), for the fusion to weigh.
 
 A scoped list is a search of the same vectors with one more condition, so a named instrument's best provisions are
 found even when the open lists, over the whole corpus, hold none of them.
@@ -21,7 +21,7 @@ from cyberlex.index.provisions import unit_id_of
 from cyberlex.corpus.catalog import Catalog
 from cyberlex.index.e5 import E5Encoder
 from cyberlex.index.store import E5, NativeFusion, Store, Where
-from cyberlex.index.understand import Understanding
+from cyberlex.index.understand import ASKED_HEADINGS, Understanding
 from cyberlex.ingest.definitions import Definition, term_key
 
 SCOPED_CANDIDATES = 50  # passages per scoped list: what the fusion can lift out of one instrument or place
@@ -29,7 +29,7 @@ SCOPED_CANDIDATES = 50  # passages per scoped list: what the fusion can lift out
 
 
 class Lists(Mapping[str, list[Document]]):
-    """"<scope>:<leg>" → ranked documents (scopes: open, named, place, final, definition, foreign), handed from
+    """"<scope>:<leg>" → ranked documents (scopes: open, named, place, final, about, definition, foreign), handed from
     component to component as it is: a pipeline deep-copies each input, walking every document of a dict of lists, which
     took a third of a query's time; nothing changes these lists in place."""
 
@@ -76,14 +76,16 @@ class ForeignQueryEmbedder:
         return {"embedding": embedding, "languages": languages}
 
 
-class DefinitionTable:
-    """The definitions the last ingest found (the legal side-index), re-read when that file changes."""
+class LegalTable:
+    """The definitions and unit headings the last ingest found (the legal side-index), re-read when that file
+    changes."""
 
     def __init__(self, path: Path):
         self.path = path
         self._stamp: float | None = None
         self._by_term: dict[str, list[Definition]] = {}
         self._units: dict[str, list[str]] = {}
+        self._headings: dict[str, list[tuple[str, str]]] = {}
 
     def units_defining(self, term: str, instruments: Sequence[str] = ()) -> list[str]:
         """Unit ids that define ``term`` (in the named instruments, if any); when none defines it as typed, the
@@ -104,17 +106,28 @@ class DefinitionTable:
         self._refresh()
         return [u for i in instruments for u in self._units.get(i, [])]
 
+    def units_headed(self, asks: Sequence[str], instruments: Sequence[str]) -> list[str]:
+        """The instruments' units whose heading answers what the question asks about them (``ASKED_HEADINGS``:
+        their "Scope" for whom they cover, their "Subject matter" for what they are)."""
+        self._refresh()
+        patterns = [ASKED_HEADINGS[ask] for ask in asks if ask in ASKED_HEADINGS]
+        return [unit for i in instruments for unit, heading in self._headings.get(i, [])
+                if any(p.search(heading) for p in patterns)]
+
     def _refresh(self) -> None:
         try:
             stamp = self.path.stat().st_mtime
         except OSError:
-            self._stamp, self._by_term, self._units = None, {}, {}
+            self._stamp, self._by_term, self._units, self._headings = None, {}, {}, {}
             return
         if stamp == self._stamp:
             return
-        definitions = load_legal_index(self.path).definitions
-        self._by_term, self._units = {}, {}
-        for d in definitions:
+        index = load_legal_index(self.path)
+        self._by_term, self._units, self._headings = {}, {}, {}
+        for unit in index.units.values():
+            if unit.heading:
+                self._headings.setdefault(unit.instrument_id, []).append((unit.id, unit.heading))
+        for d in index.definitions:
             self._by_term.setdefault(term_key(d.term), []).append(d)
             units = self._units.setdefault(d.instrument_id, [])
             if unit_id_of(d.provision_id) not in units:
@@ -126,9 +139,9 @@ class DefinitionTable:
 class IntentRetriever:
     """Ranked lists keyed "<scope>:<leg>" (leg: dense, sparse, or hybrid under Qdrant's native fusion)."""
 
-    def __init__(self, store: Store, definitions: DefinitionTable, legs: Sequence[str], native: NativeFusion | None):
+    def __init__(self, store: Store, legal: LegalTable, legs: Sequence[str], native: NativeFusion | None):
         self.store = store
-        self.definitions = definitions
+        self.legal = legal
         self.legs = tuple(legs)
         self.native = native
 
@@ -176,8 +189,11 @@ class IntentRetriever:
         if subject and "procedural" in understanding.asks:
             # "when will the CRA apply?": its date is in a final clause that reads like every other "apply".
             scopes.append(("final", subject | {"force": ["procedural"]}, SCOPED_CANDIDATES))
+        if named and (units := self.legal.units_headed(understanding.asks, named)):
+            # "what is NIS2 about?": once its name is read, nothing is left for the lists to match art. 1 by.
+            scopes.append(("about", {"unit_id": units}, SCOPED_CANDIDATES))
         if understanding.intent == "definition":
-            units = self.definitions.units_to_search(understanding.term, named)
+            units = self.legal.units_to_search(understanding.term, named)
             if units:
                 scopes.append(("definition", {"unit_id": units}, SCOPED_CANDIDATES))
         return scopes

@@ -27,7 +27,7 @@ from cyberlex.index.provisions import ProvisionReader, ProvisionView
 from cyberlex.settings import Settings
 from cyberlex.index.sparse import SparseQueryEncoder
 from cyberlex.index.e5 import E5Encoder
-from cyberlex.index.retrieve import DefinitionTable, ForeignQueryEmbedder, IntentRetriever, PayloadReader
+from cyberlex.index.retrieve import LegalTable, ForeignQueryEmbedder, IntentRetriever, PayloadReader
 from cyberlex.index.thesaurus import QueryExpander, Thesaurus
 from cyberlex.index.store import NativeFusion, Store, open_store
 from cyberlex.index.understand import QueryUnderstanding, Understanding
@@ -37,7 +37,8 @@ MODES = ("hybrid", "dense", "sparse")
 OPERATIVE_PRIOR = {"recital": 0.6, "preamble": 0.6}
 FINAL_CLAUSES_PRIOR = 0.5  # ... and a short title or entry-into-force clause is not what a question about a rule asks
 ASKED_FORCE_PRIOR = 1.1  # an offence for "is it a crime?", a power for "can the police...?" (docs/retrieval.md)
-SCOPE_PRIOR = 1.5  # "does the GDPR apply to us?": the article that says whom it covers comes first
+# "does the GDPR apply to us?": the article that says whom it covers first; "what is NIS2?": its subject matter
+HEADING_PRIORS = {"scope": 1.5, "purpose": 1.5}
 DEFINITIONS_PRIOR = 0.8  # ... and a definition, unless the question asks what a term means (docs/retrieval.md)
 NO_MATCH_COSINE = 0.25  # MiniLM cosine under which a passage sharing no word with the query is no match
 WEAK_COSINE = 0.35  # ... and under which such a passage is shown as a weak match
@@ -109,7 +110,7 @@ def build_query_pipeline(
     encoder: DenseEncoder,
     catalog: Catalog,
     known_units: Callable[[str], bool],
-    definitions: DefinitionTable,
+    legal: LegalTable,
     settings: Settings,
     foreign: E5Encoder | None = None,
 ) -> Pipeline:
@@ -125,11 +126,11 @@ def build_query_pipeline(
         else None
     pipeline = Pipeline()
     pipeline.add_component("understanding", QueryUnderstanding(catalog))
-    pipeline.add_component("retriever", IntentRetriever(store, definitions, legs, native))
+    pipeline.add_component("retriever", IntentRetriever(store, legal, legs, native))
     pipeline.add_component("fusion", IntentFusion(
         "rrf" if native else settings.fusion, IntentWeights(), settings.rrf_k, settings.dense_weight))
-    pipeline.add_component("prior", OperativePrior(OPERATIVE_PRIOR, FINAL_CLAUSES_PRIOR, ASKED_FORCE_PRIOR, SCOPE_PRIOR,
-                                                    DEFINITIONS_PRIOR))
+    pipeline.add_component("prior", OperativePrior(OPERATIVE_PRIOR, FINAL_CLAUSES_PRIOR, ASKED_FORCE_PRIOR,
+                                                    HEADING_PRIORS, DEFINITIONS_PRIOR))
     pipeline.add_component("citation", CitationLookup(ProvisionReader(store), catalog, known_units))
     pipeline.add_component("grouper", ProvisionGrouper())
     pipeline.add_component("payloads", PayloadReader(store))
@@ -183,10 +184,10 @@ class Searcher:
         self.catalog = catalog if catalog is not None else load_catalog()
         self.reader = ProvisionReader(self.store)
         self.citations = CitationLookup(self.reader, self.catalog, self._is_known_unit)
-        definitions = DefinitionTable(legal_path(settings))
+        legal = LegalTable(legal_path(settings))
         self.foreign = E5Encoder(settings) if settings.e5_languages != [] else None  # loads at the first use
         self._pipelines = {
-            m: build_query_pipeline(m, self.store, self.encoder, self.catalog, self._is_known_unit, definitions,
+            m: build_query_pipeline(m, self.store, self.encoder, self.catalog, self._is_known_unit, legal,
                                     settings, self.foreign)
             for m in MODES
         }

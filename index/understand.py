@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -71,6 +72,23 @@ ASKS = {
         r"|caught)\s+by\b|\bfalls?\s+(?:under|within)\b|\b(?:in|out\s+of|outside)\s+(?:the\s+|its\s+)?scope\b"
         r"|\bscope\s+of\b"),
 }
+# The headings of the provisions a question about the instrument itself asks for, by ``Understanding.asks``:
+# whom, what and where it covers ("Scope", "Material scope", "Territorial scope of offences", "Field of
+# application", "Application of Act", "Application"); what it is for ("Subject matter", "Subject-matter and
+# objectives", "Purpose", "Objects of the Act", "Object and purpose", "Scope and aim"; not "Civilian objects").
+ASKED_HEADINGS = {
+    "scope": re.compile(r"(?i)\bscope\b|\bfield\s+of\s+application\b|^\s*application(?:\s+of\s+(?:this\s+)?act)?\s*$"),
+    "purpose": re.compile(r"(?i)^\s*(?:subject[\s-]+matter|objects?|objectives?|purposes?|aims?)\b(?:\s+(?:and|of)\b.*)?$"
+                          r"|\band\s+(?:aims?|purposes?|objectives?)\s*$"),
+}
+# A question about a named instrument itself: once its names are taken out, only the asking is left ("what is the
+# Budapest Convention?", "what is NIS2 about?", "what is the purpose of the GDPR?", "what does the CRA do?").
+_ABOUT_ITSELF = re.compile(r"""(?ix)\W*(?:
+    (?:what(?:'s|\s+is|\s+are)|explain|describe|tell\s+me\s+about|(?:an\s+)?overview\s+of|summari[sz]e)
+        (?:\s+the)?(?:\s+(?:purpose|aims?|objectives?|goals?|point)\s+of)?(?:\s+the)?(?:\s+(?:all\s+)?about|\s+for)?
+  | what\s+(?:does|do|did)(?:\s+the)?\s+(?:do|regulate|aim\s+to\s+(?:do|achieve))
+  | why\s+(?:was|were|is)(?:\s+the)?\s+(?:adopted|made|created|passed)
+)\W*""")
 _SCRIPTS = (("ar", re.compile(r"[\u0600-\u06ff]")), ("ja", re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")),
             ("th", re.compile(r"[\u0e00-\u0e7f]")))
 
@@ -85,7 +103,8 @@ class Understanding:
     term: str = ""  # the term a definitional question asks about
     language: str = "en"  # the script it is typed in: en (Latin), ar, ja, th
     mentions: tuple[str, ...] = ()  # the words it was read from, as typed
-    asks: tuple[str, ...] = ()  # the kinds of rule it asks for: prohibition, permission, procedural (forces); scope
+    asks: tuple[str, ...] = ()  # the kinds of rule it asks for: prohibition, permission, procedural (forces); scope,
+    # purpose (provisions about the instrument itself)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -94,10 +113,11 @@ class Understanding:
 def understand(text: str, catalog: Catalog) -> Understanding:
     named, mentioned = _instruments(text, catalog)
     places, place_words = _places(text, catalog)
-    term = definitional_term(text, mentioned + place_words)
+    about_itself = bool(named) and _ABOUT_ITSELF.fullmatch(_without(text, mentioned)) is not None
+    term = "" if about_itself else definitional_term(text, mentioned + place_words)  # "what is NIS2 about?"
     intent = "definition" if term else "scoped" if named else "open"
     language = next((code for code, script in _SCRIPTS if script.search(text)), "en")
-    asks = tuple(force for force, words in ASKS.items() if words.search(text))
+    asks = tuple(force for force, words in ASKS.items() if words.search(text)) + ("purpose",) * about_itself
     return Understanding(named, places, intent, term, language, tuple(dict.fromkeys(mentioned + place_words)), asks)
 
 
@@ -107,12 +127,17 @@ def definitional_term(text: str, mentions: list[str] = ()) -> str:
     for pattern in _DEFINITIONAL:
         if match := pattern.search(text):
             term = _TERM_END.sub("", match.group("term"))
-            for mention in mentions:
-                term = re.sub(rf"(?:\bthe\s+)?{re.escape(mention)}(?:'s)?", " ", term, flags=re.IGNORECASE)
-            term = " ".join(term.strip(" \"'“”‘’").split())
+            term = " ".join(_without(term, mentions).strip(" \"'“”‘’").split())
             if 0 < len(term.split()) <= 6:
                 return term
     return ""
+
+
+def _without(text: str, mentions: Sequence[str]) -> str:
+    """The text with the names of instruments and places taken out."""
+    for mention in mentions:
+        text = re.sub(rf"(?:\bthe\s+)?{re.escape(mention)}(?:'s)?", " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def _instruments(text: str, catalog: Catalog) -> tuple[tuple[str, ...], list[str]]:

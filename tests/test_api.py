@@ -393,6 +393,8 @@ def test_search_says_which_kind_of_rule_it_favoured(client: TestClient) -> None:
     assert plain["understood"]["asks"] == []
     scope = client.get("/search", params={"q": "does the GDPR apply to companies outside the EU?"}).json()
     assert scope["understood"]["asks"] == ["scope"]
+    about = client.get("/search", params={"q": "what is the purpose of the GDPR?"}).json()
+    assert about["understood"]["asks"] == ["purpose"]
 
 
 def test_nonsense_gets_an_empty_result_list_with_a_notice(client: TestClient) -> None:

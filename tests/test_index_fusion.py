@@ -138,13 +138,20 @@ def test_the_prior_weighs_final_clauses_down_and_the_kind_of_rule_asked_for_up(a
         ("Territorial scope", (), "art-47"),  # only when the question asks whom or where it covers
         ("Binding corporate rules", ("scope",), "art-47"),
         ("Applications for authorisation", ("scope",), "art-47"),  # an application, not the Act's
+        ("Subject matter", ("purpose",), "art-3"),  # "what is NIS2 about?"
+        ("Subject-matter and objectives", ("purpose",), "art-3"),
+        ("Objects of the Act", ("purpose",), "art-3"),
+        ("Scope and aim", ("purpose",), "art-3"),
+        ("Subject matter", ("scope",), "art-47"),
+        ("Civilian objects", ("purpose",), "art-47"),
+        ("Security objectives of European cybersecurity certification schemes", ("purpose",), "art-47"),
     ],
 )
-def test_the_prior_puts_a_scope_provision_first_when_asked_whom_an_instrument_covers(heading, asks, first):
+def test_the_prior_puts_first_the_provision_headed_as_asked_about_the_instrument(heading, asks, first):
     scope = Document(id="art-3", content="", score=0.7, meta={"unit_kind": "article", "heading": heading})
     other = Document(id="art-47", content="", score=1.0, meta={"unit_kind": "article", "heading": "Other"})
-    ranked = OperativePrior({}, scope=1.5).run([other, scope], Understanding(asks=asks))["documents"]
-    assert ranked[0].id == first
+    prior = OperativePrior({}, headings={"scope": 1.5, "purpose": 1.5})
+    assert prior.run([other, scope], Understanding(asks=asks))["documents"][0].id == first
 
 
 @pytest.mark.parametrize(("intent", "first"), [("open", "s-7"), ("scoped", "s-7"), ("definition", "s-2")])
@@ -171,6 +178,16 @@ def test_a_named_instruments_final_clauses_count_as_much_as_its_name():
     assert fused[0].id == "art-71"
     without = IntentFusion("rrf", IntentWeights(final=0.0), 60).run(lists, Understanding(instruments=("cra",)))
     assert without["documents"][0].id == "art-66"
+
+
+def test_an_instruments_units_headed_as_asked_count_as_much_as_its_name():
+    """"What is the CRA about?": once the name is read, nothing is left to find its art. 1, "Subject matter", by."""
+    named = ranked(("art-66", 0.9), ("art-67", 0.8), ("art-1", 0.1))
+    about = ranked(("art-1", 0.9))
+    lists = {"open:dense": named, "open:sparse": named, "named:dense": named, "named:sparse": named,
+             "about:dense": about, "about:sparse": about}
+    assert IntentFusion("rrf", IntentWeights(), 60).run(lists, Understanding())["documents"][0].id == "art-1"
+    assert IntentFusion("rrf", IntentWeights(about=0.0), 60).run(lists, Understanding())["documents"][0].id == "art-66"
 
 
 def test_meaning_decides_more_when_the_best_lexical_match_is_weak():

@@ -16,7 +16,7 @@ from cyberlex.corpus.model import Passage
 from cyberlex.evals.related import check_ids, counterparts, load_concordance, score
 from cyberlex.index.embedders import DenseEncoder
 from cyberlex.index.legal import LegalIndex, build, legal_path, load_legal_index, related_units
-from cyberlex.index.retrieve import DefinitionTable
+from cyberlex.index.retrieve import LegalTable
 from cyberlex.index.search import Searcher
 from cyberlex.settings import Settings
 from cyberlex.ingest.pipeline import parse_instrument
@@ -182,16 +182,28 @@ COMPUTER_SYSTEM = {f"{BUDAPEST}/art-1", f"{CANADA}/s-342.1"}
 ])
 def test_a_definitional_question_searches_the_units_that_define_its_term(
         indexed: tuple[Settings, Searcher, str], term: str, units: set[str]) -> None:
-    assert set(DefinitionTable(legal_path(indexed[0])).units_defining(term)) == units
+    assert set(LegalTable(legal_path(indexed[0])).units_defining(term)) == units
 
 
 def test_a_term_nobody_defines_is_looked_for_among_the_named_instruments_definitions_only(
         indexed: tuple[Settings, Searcher, str]) -> None:
-    table = DefinitionTable(legal_path(indexed[0]))
+    table = LegalTable(legal_path(indexed[0]))
     assert table.units_to_search("quantum teleportation") == []
     assert set(table.units_to_search("quantum teleportation", [BUDAPEST])) == {
         f"{BUDAPEST}/art-1", f"{BUDAPEST}/art-9", f"{BUDAPEST}/art-18"}  # every unit of Budapest that defines
     assert table.units_to_search("computer data", [BUDAPEST]) == [f"{BUDAPEST}/art-1"]
+
+
+@pytest.mark.parametrize(("asks", "instruments", "units"), [
+    (("scope",), (BUDAPEST, SINGAPORE), [f"{BUDAPEST}/art-14", f"{SINGAPORE}/s-13"]),  # "Scope of procedural..."
+    (("scope",), (CANADA,), []),
+    (("purpose",), (BUDAPEST,), []),  # the Convention says what it is for in its preamble, under no heading
+    (("prohibition",), (BUDAPEST,), []),  # a kind of rule, read from the tags, not from headings
+])
+def test_a_question_about_an_instrument_itself_searches_its_units_headed_so(
+        indexed: tuple[Settings, Searcher, str], asks: tuple[str, ...], instruments: tuple[str, ...],
+        units: list[str]) -> None:
+    assert LegalTable(legal_path(indexed[0])).units_headed(asks, instruments) == units
 
 
 def test_a_term_nobody_defines_has_no_definitions(client: TestClient) -> None:

@@ -44,6 +44,7 @@ def test_places_are_soft_jurisdictions(catalog, query, places):
     ("what is phishing and is it a crime in Kenya?", "phishing"),  # the term ends where a second question starts
     ("meaning of racist and xenophobic material", "racist and xenophobic material"),
     ("what is the penalty for hacking a bank?", ""),
+    ("what is NIS2 about?", ""),  # about the instrument, not a term
     ("what is required of operators of essential services?", ""),
     ("what must a state do when asked to preserve stored data?", ""),
 ])
@@ -95,6 +96,12 @@ def test_mentions_are_the_words_as_typed(catalog):
     ("when is an incident 'significant' under NIS2?", ()),  # "when" alone asks no date
     ("what must a state do when another party asks it to preserve data?", ()),
     ("who are the joint controllers?", ()),
+    ("what is NIS2 about?", ("purpose",)),  # a named instrument, and nothing asked but what it is
+    ("what is the purpose of the GDPR?", ("purpose",)),
+    ("What does the Cyber Resilience Act do?", ("purpose",)),
+    ("tell me about DORA", ("purpose",)),
+    ("what does a data protection officer do?", ()),  # no instrument named
+    ("what is the purpose of processing under the GDPR?", ()),  # asks about processing, not the GDPR
 ])
 def test_the_kind_of_rule_a_question_asks_for(catalog, query, asks):
     assert understand(query, catalog).asks == asks

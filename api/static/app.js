@@ -457,6 +457,7 @@ function resultItem(result, pattern) {
 // The kinds of rule a question can ask for (UnderstoodOut.asks), as the reading line names them.
 const ASKED_RULES = {
   prohibition: "offences", permission: "powers and rights", procedural: "final clauses", scope: "scope provisions",
+  purpose: "subject-matter provisions",
 };
 
 /** What the question was read to be about, with a link to the same search without that reading. */
