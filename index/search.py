@@ -27,7 +27,7 @@ from cyberlex.index.provisions import ProvisionReader, ProvisionView
 from cyberlex.settings import Settings
 from cyberlex.index.sparse import SparseQueryEncoder
 from cyberlex.index.e5 import E5Encoder
-from cyberlex.index.retrieve import LegalTable, ForeignQueryEmbedder, IntentRetriever, PayloadReader
+from cyberlex.index.retrieve import ForeignQueryEmbedder, IntentRetriever, LegalTable, PayloadReader
 from cyberlex.index.thesaurus import QueryExpander, Thesaurus
 from cyberlex.index.store import NativeFusion, Store, open_store
 from cyberlex.index.understand import QueryUnderstanding, Understanding

@@ -78,8 +78,8 @@ ASKS = {
 # objectives", "Purpose", "Objects of the Act", "Object and purpose", "Scope and aim"; not "Civilian objects").
 ASKED_HEADINGS = {
     "scope": re.compile(r"(?i)\bscope\b|\bfield\s+of\s+application\b|^\s*application(?:\s+of\s+(?:this\s+)?act)?\s*$"),
-    "purpose": re.compile(r"(?i)^\s*(?:subject[\s-]+matter|objects?|objectives?|purposes?|aims?)\b(?:\s+(?:and|of)\b.*)?$"
-                          r"|\band\s+(?:aims?|purposes?|objectives?)\s*$"),
+    "purpose": re.compile(r"(?i)^\s*(?:subject[\s-]+matter|objects?|objectives?|purposes?|aims?)\b"
+                          r"(?:\s+(?:and|of)\b.*)?$|\band\s+(?:aims?|purposes?|objectives?)\s*$"),
 }
 # A question about a named instrument itself: once its names are taken out, only the asking is left ("what is the
 # Budapest Convention?", "what is NIS2 about?", "what is the purpose of the GDPR?", "what does the CRA do?").
