@@ -148,6 +148,9 @@ class Instrument:
     # The date of the text held, as precisely as its source states it (YYYY, YYYY-MM or YYYY-MM-DD): the date a
     # consolidation is current to, else the date of the snapshot or of adoption; "" for a user's file.
     text_as_of: str = ""
+    # Where the instrument's own text ends in its source file, when the website it was saved from appended its page
+    # furniture (history, related documents, menus, copyright): ingest cuts the text before this string.
+    text_ends: str = ""
     provision_statuses: tuple[ProvisionStatus, ...] = ()  # what became of single provisions since (catalog.toml)
 
     def status_of(self, provision_id: str, on: date | None = None) -> ProvisionStatus | None:

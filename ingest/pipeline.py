@@ -82,6 +82,8 @@ def parse_instrument(path: Path, instrument: Instrument, budget: Budget = Budget
     if instrument.sha256:
         verify(path, instrument.sha256)
     converted = convert(path, instrument.format or None, budget)
+    if instrument.text_ends and (end := converted.text.find(instrument.text_ends)) >= 0:
+        converted = replace(converted, text=converted.text[:end])
     provisions = segment(converted.text, instrument, converted.pages)
     return Parsed(instrument, provisions, to_passages(provisions, instrument))
 

@@ -268,6 +268,14 @@ def test_text_as_of_is_as_precise_as_its_source(tmp_path: Path, as_of: str) -> N
     assert load_catalog(write_catalog(tmp_path, text)).get("a").text_as_of == as_of
 
 
+def test_a_text_saved_with_its_web_page_ends_once_where_the_page_furniture_starts(catalog: Catalog) -> None:
+    ends = {i.id: i.text_ends for i in catalog if i.text_ends}
+    assert ends == {"kenya-computer-misuse-cybercrimes-act-2018": "▲ To the top"}
+    for instrument_id, marker in ends.items():
+        text = (Settings().corpus_dir / catalog.get(instrument_id).file).read_text(encoding="utf-8")
+        assert text.count(marker) == 1
+
+
 def test_every_instrument_states_the_date_of_its_text(catalog: Catalog) -> None:
     assert [i.id for i in catalog if not i.text_as_of] == []
     assert catalog.get("philippines-cybercrime-prevention-act-2012").text_as_of == "2012-09-12"

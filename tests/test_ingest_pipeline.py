@@ -171,6 +171,16 @@ def test_a_full_disk_ends_the_run_at_the_file_that_met_it() -> None:
 
 # ---- parsing in a process of its own, under limits --------------------------------------------------------------
 
+def test_a_texts_web_page_furniture_is_cut_where_the_catalogue_says_its_text_ends() -> None:
+    """Kenya Law's page follows the act with its history, related documents and menus: no provision holds them."""
+    kenya = CORPUS / "kenya-computer-misuse-cybercrimes-act-2018.md"
+    (path, instrument), = resolve_sources(load_catalog(), CORPUS, [kenya])
+    last = parse_instrument(path, instrument).provisions[-1]
+    assert last.text.rstrip().endswith("SCHEDULE [s. 69 ] SPENT")
+    whole = parse_instrument(path, replace(instrument, text_ends="")).provisions[-1]
+    assert "Privacy Policy" in whole.text and "Privacy Policy" not in last.text
+
+
 MALABO = CORPUS / "au-malabo-convention-2014.pdf"  # seconds to parse
 
 
