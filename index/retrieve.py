@@ -139,9 +139,11 @@ class LegalTable:
 class IntentRetriever:
     """Ranked lists keyed "<scope>:<leg>" (leg: dense, sparse, or hybrid under Qdrant's native fusion)."""
 
-    def __init__(self, store: Store, legal: LegalTable, legs: Sequence[str], native: NativeFusion | None):
+    def __init__(self, store: Store, legal: LegalTable, catalog: Catalog, legs: Sequence[str],
+                 native: NativeFusion | None):
         self.store = store
         self.legal = legal
+        self.catalog = catalog
         self.legs = tuple(legs)
         self.native = native
 
@@ -193,7 +195,9 @@ class IntentRetriever:
             # "what is NIS2 about?": once its name is read, nothing is left for the lists to match art. 1 by.
             scopes.append(("about", {"unit_id": units}, SCOPED_CANDIDATES))
         if understanding.intent == "definition":
-            units = self.legal.units_to_search(understanding.term, named)
+            # "what is critical infrastructure under Singapore law?": the place's laws' definitions, as a name's.
+            held = named or [i.id for i in self.catalog if i.jurisdiction in understanding.jurisdictions]
+            units = self.legal.units_to_search(understanding.term, held)
             if units:
                 scopes.append(("definition", {"unit_id": units}, SCOPED_CANDIDATES))
         return scopes

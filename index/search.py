@@ -126,7 +126,7 @@ def build_query_pipeline(
         else None
     pipeline = Pipeline()
     pipeline.add_component("understanding", QueryUnderstanding(catalog))
-    pipeline.add_component("retriever", IntentRetriever(store, legal, legs, native))
+    pipeline.add_component("retriever", IntentRetriever(store, legal, catalog, legs, native))
     pipeline.add_component("fusion", IntentFusion(
         "rrf" if native else settings.fusion, IntentWeights(), settings.rrf_k, settings.dense_weight))
     pipeline.add_component("prior", OperativePrior(OPERATIVE_PRIOR, FINAL_CLAUSES_PRIOR, ASKED_FORCE_PRIOR,
