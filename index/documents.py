@@ -25,7 +25,7 @@ from cyberlex.corpus.model import Part, Passage
 # What fusion, the operative prior and grouping read of a candidate: the ranking fetches only these, and the whole
 # payloads of the few results it keeps (``retrieve.PayloadReader``); every candidate's text and facts took most of
 # a query's time to read out of the store.
-RANKING_FIELDS = ("unit_id", "chunk", "group_id", "unit_kind", "force", "provision_id", "heading")
+RANKING_FIELDS = ("unit_id", "chunk", "group_id", "unit_kind", "force", "provision_id", "heading", "defines")
 POINT_NAMESPACE = uuid.UUID("5f0c8a52-3a7e-4c1e-9d0e-6b1f3c2a9e41")
 PASSAGE_FIELDS = tuple(f.name for f in fields(Passage) if f.name != "metadata")
 HASH_FIELD = "content_hash"

@@ -17,6 +17,7 @@ from haystack import Document, component
 from cyberlex.corpus.errors import InvalidInput
 from cyberlex.index.documents import Ranking
 from cyberlex.index.understand import ASKED_HEADINGS, Understanding
+from cyberlex.ingest.definitions import covers, term_key
 
 METHODS = ("rrf", "minmax", "zscore")
 
@@ -159,31 +160,36 @@ class OperativePrior:
     by ``headings[ask]``. A
     passage of definitions alone by ``definitions`` unless the question asks what a term means: short, and full of
     the words it defines, it outscores the rule that uses them ("can my employer monitor my computer?" found the
-    definitions of "monitor")."""
+    definitions of "monitor"). When it does ask, a passage that defines the term by ``defining``: a long
+    definitions section is many passages, and the one that uses the term most is seldom the one defining it."""
 
     def __init__(self, factors: Mapping[str, float], final_clauses: float = 1.0, asked: float = 1.0,
-                 headings: Mapping[str, float] | None = None, definitions: float = 1.0):
+                 headings: Mapping[str, float] | None = None, definitions: float = 1.0, defining: float = 1.0):
         self.factors = dict(factors)
         self.final_clauses = final_clauses
         self.asked = asked
         self.headings = dict(headings or {})
         self.definitions = definitions
+        self.defining = defining
 
     @component.output_types(documents=Ranking)
     def run(self, documents: Ranking, understanding: Understanding = Understanding()) -> dict[str, Ranking]:
         asks = set(understanding.asks)
-        factors = [self._factor(d, asks, understanding.intent) for d in documents]
+        asked_term = term_key(understanding.term) if understanding.intent == "definition" else ""
+        factors = [self._factor(d, asks, understanding.intent, asked_term) for d in documents]
         if all(factor == 1.0 for factor in factors):
             return {"documents": documents}
         weighed = [d if factor == 1.0 else replace(d, score=(d.score or 0.0) * factor)
                    for d, factor in zip(documents, factors)]
         return {"documents": Ranking(sorted(weighed, key=lambda d: -(d.score or 0.0)))}
 
-    def _factor(self, doc: Document, asks: set[str], intent: str) -> float:
+    def _factor(self, doc: Document, asks: set[str], intent: str, asked_term: str) -> float:
         force = set(doc.meta.get("force") or ())
         factor = self.factors.get(doc.meta.get("unit_kind", ""), 1.0)
         if force == {"definition"} and intent != "definition":
             factor *= self.definitions
+        if asked_term and any(covers(asked_term, key) for key in doc.meta.get("defines") or ()):
+            factor *= self.defining
         if "procedural" in force and "procedural" not in asks:
             factor *= self.final_clauses
         if force & asks - {"procedural"}:

@@ -22,7 +22,7 @@ from cyberlex.corpus.catalog import Catalog
 from cyberlex.index.e5 import E5Encoder
 from cyberlex.index.store import E5, NativeFusion, Store, Where
 from cyberlex.index.understand import ASKED_HEADINGS, Understanding
-from cyberlex.ingest.definitions import Definition, term_key
+from cyberlex.ingest.definitions import Definition, covers, term_key
 
 SCOPED_CANDIDATES = 50  # passages per scoped list: what the fusion can lift out of one instrument or place
 
@@ -93,7 +93,7 @@ class LegalTable:
         self._refresh()
         key = term_key(term)
         found = self._by_term.get(key) or [
-            d for other, ds in self._by_term.items() if _overlaps(key, other) for d in ds
+            d for other, ds in self._by_term.items() if covers(key, other) for d in ds
         ]
         return list(dict.fromkeys(unit_id_of(d.provision_id) for d in found
                                   if not instruments or d.instrument_id in instruments))
@@ -217,16 +217,6 @@ def _within(where: Where, condition: Where) -> dict[str, list[Any]] | None:
             return None
         scoped[field] = allowed
     return scoped
-
-
-def _overlaps(key: str, other: str) -> bool:
-    """The asked term inside a defined one ("breach": "personal data breach"), or a defined term inside the asked
-    one if it is a term of several words ("ransomware attack") or the asked one's head ("significant incident":
-    "incident"); not a one-word modifier ("data" of "data protection impact assessment", which the laws that
-    define "data" do not answer)."""
-    if f" {key} " in f" {other} ":
-        return True
-    return f" {other} " in f" {key} " and (" " in other or f" {key}".endswith(f" {other}"))
 
 
 @component

@@ -40,6 +40,7 @@ ASKED_FORCE_PRIOR = 1.1  # an offence for "is it a crime?", a power for "can the
 # "does the GDPR apply to us?": the article that says whom it covers first; "what is NIS2?": its subject matter
 HEADING_PRIORS = {"scope": 1.5, "purpose": 1.5}
 DEFINITIONS_PRIOR = 0.8  # ... and a definition, unless the question asks what a term means (docs/retrieval.md)
+DEFINING_PRIOR = 1.5  # ... when it does, the passage that defines the term before its neighbours
 NO_MATCH_COSINE = 0.25  # MiniLM cosine under which a passage sharing no word with the query is no match
 WEAK_COSINE = 0.35  # ... and under which such a passage is shown as a weak match
 
@@ -130,7 +131,7 @@ def build_query_pipeline(
     pipeline.add_component("fusion", IntentFusion(
         "rrf" if native else settings.fusion, IntentWeights(), settings.rrf_k, settings.dense_weight))
     pipeline.add_component("prior", OperativePrior(OPERATIVE_PRIOR, FINAL_CLAUSES_PRIOR, ASKED_FORCE_PRIOR,
-                                                    HEADING_PRIORS, DEFINITIONS_PRIOR))
+                                                    HEADING_PRIORS, DEFINITIONS_PRIOR, DEFINING_PRIOR))
     pipeline.add_component("citation", CitationLookup(ProvisionReader(store), catalog, known_units))
     pipeline.add_component("grouper", ProvisionGrouper())
     pipeline.add_component("payloads", PayloadReader(store))

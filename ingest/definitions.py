@@ -73,6 +73,17 @@ def term_key(term: str) -> str:
     return " ".join(_singular(w) for w in words)
 
 
+def covers(key: str, other: str) -> bool:
+    """Whether the definition of the term keyed ``other`` answers a question about the term keyed ``key``: the
+    asked term inside the defined one ("breach": "personal data breach"), or the defined one inside the asked
+    one if it is a term of several words ("ransomware attack") or the asked one's head ("significant incident":
+    "incident"); not a one-word modifier ("data" of "data protection impact assessment", which the laws that
+    define "data" do not answer)."""
+    if f" {key} " in f" {other} ":
+        return True
+    return f" {other} " in f" {key} " and (" " in other or f" {key}".endswith(f" {other}"))
+
+
 def term_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int, str]]:
     """Where the terms occur in ``text``: whole words, any case, longest match first, no overlaps.
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, replace
 
 from cyberlex.corpus.model import Block, Instrument, Part, Passage, Provision, ProvisionId
 from cyberlex.corpus.citations import cite, printed_pinpoint, unit_label
+from cyberlex.ingest.definitions import Definition, extract_definitions, term_key
 from cyberlex.ingest.deontic import tag_passage
 from cyberlex.ingest.structure import DEFINITION_START
 
@@ -77,8 +78,10 @@ def to_passages(provisions: list[Provision], instrument: Instrument, max_chars: 
         else:
             slices = list(_split(list(provision.blocks), 0, max_chars))
         metadata = {**facts, "unit_kind": UNIT_KINDS[ProvisionId(instrument.id, provision.unit).kind]}
-        out.extend(_stated(_tagged(_passage(provision, instrument, piece, n, metadata)), instrument)
-                   for n, piece in enumerate(slices))
+        definitions = extract_definitions([provision])
+        for n, piece in enumerate(slices):
+            passage = _tagged(_passage(provision, instrument, piece, n, metadata))
+            out.append(_stated(_with_defined_terms(passage, definitions), instrument))
     return out
 
 
@@ -99,6 +102,14 @@ def _tagged(passage: Passage) -> Passage:
     tags = tag_passage(passage)
     tagged = {**passage.metadata, "force": list(tags.force), "addressees": list(tags.addressees)}
     return replace(passage, metadata=tagged)
+
+
+def _with_defined_terms(passage: Passage, definitions: list[Definition]) -> Passage:
+    """The passage with the keys of the terms whose definitions begin in it (``defines``): a long definitions
+    section is cut into many passages, and a question asking what a term means wants the one that defines it, not
+    a neighbour that uses the term more often."""
+    keys = sorted({term_key(d.term) for d in definitions if d.text[:80] in passage.text})
+    return replace(passage, metadata={**passage.metadata, "defines": keys})
 
 
 def _split(blocks: list[Block], depth: int, max_chars: int) -> Iterator[_Slice]:

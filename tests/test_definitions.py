@@ -9,7 +9,7 @@ import pytest
 from cyberlex.corpus.catalog import load_catalog
 from cyberlex.corpus.model import Block, Provision
 from cyberlex.settings import Settings
-from cyberlex.ingest.definitions import Definition, extract_definitions, lookup, term_key, term_spans
+from cyberlex.ingest.definitions import Definition, covers, extract_definitions, lookup, term_key, term_spans
 from cyberlex.ingest.pipeline import parse_instrument
 
 INSTRUMENTS = (
@@ -157,3 +157,16 @@ def _provision(heading: str, *blocks: str) -> Provision:
 ])
 def test_each_drafting_style_of_definitions_is_read(heading: str, blocks: tuple[str, ...], terms: list[str]) -> None:
     assert [d.term for d in extract_definitions([_provision(heading, *blocks)])] == terms
+
+
+@pytest.mark.parametrize(("asked", "defined", "answers"), [
+    ("computer system", "computer system", True),
+    ("breach", "personal data breach", True),  # the asked term inside the defined one
+    ("ransomware attack and ransom payment", "ransomware attack", True),  # a defined term of several words
+    ("significant incident", "incident", True),  # the asked term's head
+    ("data protection impact assessment", "data", False),  # a one-word modifier
+    ("unauthorised computer access", "computer", False),
+    ("interception", "computer system", False),
+])
+def test_which_definitions_answer_a_question_about_a_term(asked, defined, answers):
+    assert covers(asked, defined) is answers

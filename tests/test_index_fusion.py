@@ -168,6 +168,17 @@ def test_a_definition_that_is_also_a_rule_keeps_its_weight():
     assert OperativePrior({}, definitions=0.8).run([both, rule], Understanding())["documents"][0].id == "s-2"
 
 
+@pytest.mark.parametrize(("term", "first"), [("computer system", "chunk-10"), ("system", "chunk-10"),
+                                              ("requesting state", "chunk-28"), ("", "chunk-28")])
+def test_the_prior_puts_the_passage_defining_the_asked_term_before_its_neighbours(term, first):
+    """Kenya's s. 2: the passage defining "requesting State" mentions "computer system" more than its definition."""
+    neighbour = Document(id="chunk-28", content="", score=1.0, meta={"defines": ["requesting state"]})
+    defining = Document(id="chunk-10", content="", score=0.8, meta={"defines": ["computer system"]})
+    understood = Understanding(intent="definition" if term else "open", term=term)
+    prior = OperativePrior({}, defining=1.5)
+    assert prior.run([neighbour, defining], understood)["documents"][0].id == first
+
+
 def test_a_named_instruments_final_clauses_count_as_much_as_its_name():
     """"When will the CRA apply?": its application date (art. 71) is in no open list's lead, and low in the named."""
     named = ranked(("art-66", 0.9), ("art-67", 0.8), ("art-10", 0.7), ("art-71", 0.6))

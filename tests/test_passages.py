@@ -70,7 +70,19 @@ def test_passage_metadata_carries_the_instrument_facts_for_filters():
         "jurisdiction": "EU", "language": "en", "status": "in-force", "instrument_status": "in-force",
         "binding": True, "unit": "article", "text_as_of": "2016-04-27",
         "unit_kind": "recital", "force": [], "addressees": [],  # a recital states no rule
+        "defines": [],
     }
+
+
+def test_each_passage_of_a_long_definitions_section_names_the_terms_it_defines():
+    """Kenya's s. 2 is one unnumbered list of 37 definitions, cut into many passages."""
+    kenya = "kenya-computer-misuse-cybercrimes-act-2018"
+    passages = to_passages([provision(kenya, "s-2")], instrument(kenya))
+    defining = [p for p in passages if "computer system" in p.metadata["defines"]]
+    assert len(passages) > 10 and len(defining) == 1
+    assert defining[0].text.startswith('"computer system" means')
+    [offence] = [p for p in to_passages([provision(kenya, "s-14")], instrument(kenya)) if p.chunk == 0]
+    assert offence.metadata["defines"] == []
 
 
 RA10175 = "philippines-cybercrime-prevention-act-2012"
