@@ -8,8 +8,9 @@ the dense weight. ``IntentFusion`` fuses each scope's pair this way, then the sc
 
 from __future__ import annotations
 
+import re
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from haystack import Document, component
@@ -161,7 +162,8 @@ class OperativePrior:
     passage of definitions alone by ``definitions`` unless the question asks what a term means: short, and full of
     the words it defines, it outscores the rule that uses them ("can my employer monitor my computer?" found the
     definitions of "monitor"). When it does ask, a passage that defines the term by ``defining``: a long
-    definitions section is many passages, and the one that uses the term most is seldom the one defining it."""
+    definitions section is many passages, and the one that uses the term most is seldom the one defining it; if no
+    candidate defines it, the provision whose heading names it."""
 
     def __init__(self, factors: Mapping[str, float], final_clauses: float = 1.0, asked: float = 1.0,
                  headings: Mapping[str, float] | None = None, definitions: float = 1.0, defining: float = 1.0):
@@ -176,19 +178,24 @@ class OperativePrior:
     def run(self, documents: Ranking, understanding: Understanding = Understanding()) -> dict[str, Ranking]:
         asks = set(understanding.asks)
         asked_term = term_key(understanding.term) if understanding.intent == "definition" else ""
-        factors = [self._factor(d, asks, understanding.intent, asked_term) for d in documents]
+        # A term no candidate defines ("what is cyber espionage under Kenyan law?") is explained by the provision
+        # named after it (s. 21, "Cyber espionage"); a defined one by its definition, not by the provisions that
+        # name it in their heading ("Real-time collection of traffic data" for "definition of traffic data").
+        explains = _defines if asked_term and any(_defines(d, asked_term) for d in documents) else _named_after
+        factors = [self._factor(d, asks, understanding.intent, asked_term, explains) for d in documents]
         if all(factor == 1.0 for factor in factors):
             return {"documents": documents}
         weighed = [d if factor == 1.0 else replace(d, score=(d.score or 0.0) * factor)
                    for d, factor in zip(documents, factors)]
         return {"documents": Ranking(sorted(weighed, key=lambda d: -(d.score or 0.0)))}
 
-    def _factor(self, doc: Document, asks: set[str], intent: str, asked_term: str) -> float:
+    def _factor(self, doc: Document, asks: set[str], intent: str, asked_term: str,
+                explains: Callable[[Document, str], bool]) -> float:
         force = set(doc.meta.get("force") or ())
         factor = self.factors.get(doc.meta.get("unit_kind", ""), 1.0)
         if force == {"definition"} and intent != "definition":
             factor *= self.definitions
-        if asked_term and any(covers(asked_term, key) for key in doc.meta.get("defines") or ()):
+        if asked_term and explains(doc, asked_term):
             factor *= self.defining
         if "procedural" in force and "procedural" not in asks:
             factor *= self.final_clauses
@@ -198,3 +205,12 @@ class OperativePrior:
             if ASKED_HEADINGS[ask].search(doc.meta.get("heading") or ""):
                 factor *= self.headings[ask]
         return factor
+
+
+def _defines(doc: Document, term: str) -> bool:
+    return any(covers(term, key) for key in doc.meta.get("defines") or ())
+
+
+def _named_after(doc: Document, term: str) -> bool:
+    heading = term_key(re.sub(r"[^\w\s'-]", " ", doc.meta.get("heading") or ""))
+    return f" {term} " in f" {heading} "

@@ -84,7 +84,6 @@ class LegalTable:
         self.path = path
         self._stamp: float | None = None
         self._by_term: dict[str, list[Definition]] = {}
-        self._units: dict[str, list[str]] = {}
         self._headings: dict[str, list[tuple[str, str]]] = {}
 
     def units_defining(self, term: str, instruments: Sequence[str] = ()) -> list[str]:
@@ -98,14 +97,6 @@ class LegalTable:
         return list(dict.fromkeys(unit_id_of(d.provision_id) for d in found
                                   if not instruments or d.instrument_id in instruments))
 
-    def units_to_search(self, term: str, instruments: Sequence[str] = ()) -> list[str]:
-        """The units a definitional question searches: those that define its term; for a term nobody defines, the
-        named instruments' definitions, which may still explain it (the whole corpus's would not)."""
-        if found := self.units_defining(term, instruments):
-            return found
-        self._refresh()
-        return [u for i in instruments for u in self._units.get(i, [])]
-
     def units_headed(self, asks: Sequence[str], instruments: Sequence[str]) -> list[str]:
         """The instruments' units whose heading answers what the question asks about them (``ASKED_HEADINGS``:
         their "Scope" for whom they cover, their "Subject matter" for what they are)."""
@@ -118,20 +109,17 @@ class LegalTable:
         try:
             stamp = self.path.stat().st_mtime
         except OSError:
-            self._stamp, self._by_term, self._units, self._headings = None, {}, {}, {}
+            self._stamp, self._by_term, self._headings = None, {}, {}
             return
         if stamp == self._stamp:
             return
         index = load_legal_index(self.path)
-        self._by_term, self._units, self._headings = {}, {}, {}
+        self._by_term, self._headings = {}, {}
         for unit in index.units.values():
             if unit.heading:
                 self._headings.setdefault(unit.instrument_id, []).append((unit.id, unit.heading))
         for d in index.definitions:
             self._by_term.setdefault(term_key(d.term), []).append(d)
-            units = self._units.setdefault(d.instrument_id, [])
-            if unit_id_of(d.provision_id) not in units:
-                units.append(unit_id_of(d.provision_id))
         self._stamp = stamp
 
 
@@ -197,7 +185,9 @@ class IntentRetriever:
         if understanding.intent == "definition":
             # "what is critical infrastructure under Singapore law?": the place's laws' definitions, as a name's.
             held = named or [i.id for i in self.catalog if i.jurisdiction in understanding.jurisdictions]
-            units = self.legal.units_to_search(understanding.term, held)
+            # A term nobody defines gets no such list: other definitions only crowd out the provision named after
+            # it ("what is cyber espionage under Kenyan law?": s. 21), which the prior brings first.
+            units = self.legal.units_defining(understanding.term, held)
             if units:
                 scopes.append(("definition", {"unit_id": units}, SCOPED_CANDIDATES))
         return scopes

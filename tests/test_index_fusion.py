@@ -179,6 +179,17 @@ def test_the_prior_puts_the_passage_defining_the_asked_term_before_its_neighbour
     assert prior.run([neighbour, defining], understood)["documents"][0].id == first
 
 
+@pytest.mark.parametrize(("defined_here", "first"), [(False, "s-21"), (True, "s-2")])
+def test_a_term_no_candidate_defines_is_explained_by_the_provision_named_after_it(defined_here, first):
+    """"What is cyber espionage under Kenyan law?": no definition, but s. 21 is headed "Cyber espionage"; a
+    defined term's definition still comes before the provisions whose headings name it."""
+    named = Document(id="s-21", content="", score=0.8, meta={"heading": "Cyber espionage"})
+    other = Document(id="s-2", content="", score=1.0,
+                     meta={"heading": "Interpretation", "defines": ["cyber espionage"] if defined_here else []})
+    understood = Understanding(intent="definition", term="cyber espionage")
+    assert OperativePrior({}, defining=1.5).run([other, named], understood)["documents"][0].id == first
+
+
 def test_a_named_instruments_final_clauses_count_as_much_as_its_name():
     """"When will the CRA apply?": its application date (art. 71) is in no open list's lead, and low in the named."""
     named = ranked(("art-66", 0.9), ("art-67", 0.8), ("art-10", 0.7), ("art-71", 0.6))
