@@ -41,7 +41,7 @@ from cyberlex.ingest.definitions import Definition, extract_definitions
 from cyberlex.ingest.pipeline import Parsed
 
 # Bump when pair construction or the training loop changes: the model directory name follows it.
-TRAINING_CODE_VERSION = "3"
+TRAINING_CODE_VERSION = "4"  # 4: the segmenter cuts run-on short-form definitions, text_ends cuts page furniture
 GENERIC_HEADING_MIN_COUNT = 4  # a heading this common ("Definitions") names no provision without its instrument
 SHORT_TITLE_RATE = 0.25  # share of the other headings that are also trained with the instrument's short title
 MIN_POSITIVE_CHARS = 40

@@ -370,11 +370,12 @@ def follows(style: str, previous: str, label: str, skip: int = 0) -> bool:
 
 
 # Inline numbering ("… data to— (i) any computer system …; or (ii) to …") is split only after these.
-# The start of a definition in a list of them: a quoted term, then "means", "includes"... ("“computer” means",
-# '" child " means'). Its own lettered points belong to it, not to the section that holds the list.
+# The start of a definition in a list of them: a quoted term, or several ('"computer output" or "output"',
+# '" Data Protection Authority " or "Authority"'), then "means", "includes"... ("“computer” means", '" child "
+# means'); ``term`` is the first. Its own lettered points belong to it, not to the section that holds the list.
 DEFINITION_START = re.compile(
-    r"[“\"]\s*(?P<term>[^”\"\n]{1,80}?)\s*[”\"]\s+(?:means|includes|has\s+the\s+(?:same\s+)?meaning|shall\s+mean"
-    r"|shall\s+include|refers\s+to)\b"
+    r"[“\"]\s*(?P<term>[^”\"\n]{1,80}?)\s*[”\"](?:\s*(?:,|or|and)\s+[“\"][^”\"\n]{1,80}[”\"])*\s+"
+    r"(?:means?|includes?|ha(?:s|ve)\s+the\s+(?:same\s+)?meaning|shall\s+mean|shall\s+include|refers?\s+to)\b"
 )
 DEFINITION_BOUNDARY = re.compile(r"[;:—–]\s*(?:and|or)?\s*$")  # what ends the definition before another
 INLINE_BOUNDARY = re.compile(r"(?:[;:—–_.\]]|[;,:]\s+(?:or|and|and/or))\s*$")

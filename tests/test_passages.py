@@ -74,6 +74,18 @@ def test_passage_metadata_carries_the_instrument_facts_for_filters():
     }
 
 
+@pytest.mark.parametrize(("instrument_id", "unit", "citation"), [
+    ("zimbabwe-cyber-data-protection-act-2021", "s-3", "s. 3 (definition of “Data Protection Authority”)"),
+    ("zimbabwe-cyber-data-protection-act-2021", "s-3", "s. 3 (definition of “data protection officer”)"),
+    ("singapore-computer-misuse-act-1993", "s-2", "s. 2(1) (definition of “computer output”)"),
+])
+def test_a_definition_of_a_term_and_its_short_form_is_cited_apart_from_the_one_before(instrument_id, unit, citation):
+    """'" Data Protection Authority " or "Authority" refers to ...' ran on after the definition of "data"."""
+    passages = to_passages([provision(instrument_id, unit)], instrument(instrument_id))
+    cited = [p.citation for p in passages] + [part.citation for p in passages for part in p.parts]
+    assert any(c.endswith(citation) for c in cited)
+
+
 def test_each_passage_of_a_long_definitions_section_names_the_terms_it_defines():
     """Kenya's s. 2 is one unnumbered list of 37 definitions, cut into many passages."""
     kenya = "kenya-computer-misuse-cybercrimes-act-2018"
