@@ -143,9 +143,11 @@ class IntentRetriever:
         top_k: int,
         query_embedding: Sequence[float] | None = None,
         query_sparse_embedding: SparseEmbedding | None = None,
+        place_sparse_embedding: SparseEmbedding | None = None,
         foreign_embedding: Sequence[float] | None = None,
         foreign_languages: list[str] | None = None,
     ) -> dict[str, Lists]:
+        """``place_sparse_embedding``: the lexical vector without the place's names, for the search within it."""
         vectors = {"dense": query_embedding, "sparse": query_sparse_embedding}
         lists: dict[str, list[Document]] = {}
         if foreign_embedding is not None and foreign_languages:
@@ -163,7 +165,9 @@ class IntentRetriever:
                                                         sparse=vectors["sparse"])
                 continue
             for leg in self.legs:
-                lists[f"{scope}:{leg}"] = self._search(scoped, limit, **{leg: vectors[leg]})
+                vector = place_sparse_embedding if scope == "place" and leg == "sparse" and place_sparse_embedding \
+                    else vectors[leg]
+                lists[f"{scope}:{leg}"] = self._search(scoped, limit, **{leg: vector})
         return {"lists": Lists(lists)}
 
     def _scopes(self, understanding: Understanding, top_k: int) -> list[tuple[str, Where, int]]:

@@ -145,6 +145,8 @@ def build_query_pipeline(
         pipeline.add_component("query_sparse", SparseQueryEncoder())
         pipeline.connect("lay_words.expansions", "query_sparse.expansions")
         pipeline.connect("query_sparse.sparse_embedding", "retriever.query_sparse_embedding")
+        pipeline.connect("understanding.place_words", "query_sparse.place_words")
+        pipeline.connect("query_sparse.place_sparse_embedding", "retriever.place_sparse_embedding")
     if foreign is not None and mode != "sparse":
         pipeline.add_component("foreign_embedder", ForeignQueryEmbedder(foreign, catalog, settings.e5_languages))
         pipeline.connect("understanding.understanding", "foreign_embedder.understanding")

@@ -199,11 +199,20 @@ class SparseEncoder:
 
 @component
 class SparseQueryEncoder:
-    """The query's sparse vector; ``expansions`` come from ``thesaurus.QueryExpander`` when it is wired in."""
+    """The query's sparse vector; ``expansions`` come from ``thesaurus.QueryExpander`` when it is wired in.
 
-    @component.output_types(sparse_embedding=SparseEmbedding)
-    def run(self, text: str, expansions: dict[str, float] | None = None) -> dict[str, SparseEmbedding]:
-        return {"sparse_embedding": encode_query(text, expansions)}
+    Given the words that named a place (``place_words``: "Philippines" in "is identity theft a crime in the
+    Philippines?"), also the vector without them, for the search within that place: there they tell nothing, and
+    they matched the few provisions that print the country's name (its courts' jurisdiction, its national police)
+    above its identity-theft offence."""
+
+    @component.output_types(sparse_embedding=SparseEmbedding, place_sparse_embedding=SparseEmbedding)
+    def run(self, text: str, expansions: dict[str, float] | None = None,
+            place_words: list[str] | None = None) -> dict[str, SparseEmbedding]:
+        vector = encode_query(text, expansions)
+        named = {term_id(t) for word in place_words or () for t in tokenize(word)}
+        within = _sparse({i: v for i, v in zip(vector.indices, vector.values) if i not in named})
+        return {"sparse_embedding": vector, "place_sparse_embedding": within if within.indices else vector}
 
 
 def _sparse(weights: dict[int, float]) -> SparseEmbedding:

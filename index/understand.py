@@ -187,6 +187,10 @@ class QueryUnderstanding:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
 
-    @component.output_types(understanding=Understanding)
-    def run(self, text: str, enabled: bool = True) -> dict[str, Understanding]:
-        return {"understanding": understand(text, self.catalog) if enabled else Understanding()}
+    @component.output_types(understanding=Understanding, place_words=list[str])
+    def run(self, text: str, enabled: bool = True) -> dict[str, Any]:
+        """Also ``place_words``, the words that named the place searched within (no instrument named: then all the
+        mentions are places'), for the lexical vector of that search."""
+        understood = understand(text, self.catalog) if enabled else Understanding()
+        place_words = list(understood.mentions) if understood.jurisdictions and not understood.instruments else []
+        return {"understanding": understood, "place_words": place_words}

@@ -9,6 +9,7 @@ from cyberlex.index.sparse import (
     COMPOUND_PART_WEIGHT,
     TOKENIZER_VERSION,
     Bm25Params,
+    SparseQueryEncoder,
     encode_document,
     encode_query,
     normalize,
@@ -310,3 +311,17 @@ def test_both_spellings_of_a_query_rank_alike(spelling_store):
         return [(p["provision_id"], round(score, 4)) for p, score in spelling_store.query(sparse=encode_query(query))]
 
     assert ranking("unauthorised organisation") == ranking("unauthorized organization")
+
+
+def test_the_search_within_a_named_place_leaves_the_places_name_out_of_its_lexical_vector():
+    """Within the Philippines every provision is Philippine: "Philippines" only matched its courts' jurisdiction."""
+    out = SparseQueryEncoder().run("is identity theft a crime in the Philippines?", place_words=["Philippines"])
+    full, within = out["sparse_embedding"], out["place_sparse_embedding"]
+    assert set(within.indices) == set(full.indices) - {term_id(t) for t in tokenize("Philippines")}
+    assert set(within.indices) == set(encode_query("is identity theft a crime in the?").indices)
+
+
+def test_a_question_that_is_only_a_place_keeps_its_words_for_the_search_within_it():
+    out = SparseQueryEncoder().run("Kenya", place_words=["Kenya"])
+    assert out["place_sparse_embedding"] == out["sparse_embedding"]
+    assert SparseQueryEncoder().run("Kenya")["place_sparse_embedding"] == out["sparse_embedding"]

@@ -3,7 +3,7 @@
 import pytest
 
 from cyberlex.index.retrieve import foreign_languages
-from cyberlex.index.understand import Understanding, definitional_term, understand
+from cyberlex.index.understand import QueryUnderstanding, Understanding, definitional_term, understand
 
 
 @pytest.mark.parametrize(("query", "instruments"), [
@@ -127,3 +127,12 @@ def test_names_of_places_and_instruments_are_not_part_of_a_term():
 ])
 def test_the_multilingual_leg_runs_only_for_laws_in_other_languages(catalog, query, where, held, languages):
     assert foreign_languages(understand(query, catalog), catalog, where, held) == languages
+
+
+@pytest.mark.parametrize(("query", "place_words"), [
+    ("is identity theft a crime in the Philippines?", ["Philippines"]),
+    ("GDPR rules for a German hospital", []),  # an instrument is named: the search is within it, not the place
+    ("is identity theft a crime?", []),
+])
+def test_the_words_that_named_the_place_searched_within_are_passed_on(catalog, query, place_words):
+    assert QueryUnderstanding(catalog).run(query)["place_words"] == place_words
