@@ -29,9 +29,9 @@ SCOPED_CANDIDATES = 50  # passages per scoped list: what the fusion can lift out
 
 
 class Lists(Mapping[str, list[Document]]):
-    """"<scope>:<leg>" → ranked documents (scopes: open, named, place, final, about, definition, foreign), handed from
-    component to component as it is: a pipeline deep-copies each input, walking every document of a dict of lists, which
-    took a third of a query's time; nothing changes these lists in place."""
+    """"<scope>:<leg>" → ranked documents (scopes: open, named, place, final, about, definition, foreign), handed
+    from component to component as it is: a pipeline deep-copies each input, walking every document of a dict of
+    lists, which took a third of a query's time; nothing changes these lists in place."""
 
     def __init__(self, lists: dict[str, list[Document]] | None = None):
         self._lists = dict(lists or {})
@@ -165,8 +165,9 @@ class IntentRetriever:
                                                         sparse=vectors["sparse"])
                 continue
             for leg in self.legs:
-                vector = place_sparse_embedding if scope == "place" and leg == "sparse" and place_sparse_embedding \
-                    else vectors[leg]
+                vector = vectors[leg]
+                if scope == "place" and leg == "sparse" and place_sparse_embedding is not None:
+                    vector = place_sparse_embedding
                 lists[f"{scope}:{leg}"] = self._search(scoped, limit, **{leg: vector})
         return {"lists": Lists(lists)}
 
