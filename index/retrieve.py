@@ -19,6 +19,7 @@ from cyberlex.index.documents import RANKING_FIELDS, scored_document
 from cyberlex.index.legal import load_legal_index
 from cyberlex.index.provisions import unit_id_of
 from cyberlex.corpus.catalog import Catalog
+from cyberlex.corpus.model import Instrument
 from cyberlex.index.e5 import E5Encoder
 from cyberlex.index.store import E5, NativeFusion, Store, Where
 from cyberlex.index.understand import ASKED_HEADINGS, Understanding
@@ -52,11 +53,16 @@ class Lists(Mapping[str, list[Document]]):
 def foreign_languages(understanding: Understanding, catalog: Catalog, where: Where, held: Sequence[str] | None) -> list[str]:
     """The languages other than English a question targets: its own script, the named instruments' and places'
     languages, a language filter; only those the index gives e5 vectors (``held``; None: every one but English)."""
+    wanted = {understanding.language, *where.get("language", ())}
+    wanted |= {i.language for i in targeted(understanding, catalog)}
+    return sorted(lang for lang in wanted if lang != "en" and (held is None or lang in held))
+
+
+def targeted(understanding: Understanding, catalog: Catalog) -> list[Instrument]:
+    """The instruments a question is about: those it names, else those of the places it names."""
     named = set(understanding.instruments)
     places = set(understanding.jurisdictions)
-    wanted = {understanding.language, *where.get("language", ())}
-    wanted |= {i.language for i in catalog if i.id in named or (not named and i.jurisdiction in places)}
-    return sorted(lang for lang in wanted if lang != "en" and (held is None or lang in held))
+    return [i for i in catalog if i.id in named or (not named and i.jurisdiction in places)]
 
 
 @component
@@ -189,7 +195,7 @@ class IntentRetriever:
             scopes.append(("about", {"unit_id": units}, SCOPED_CANDIDATES))
         if understanding.intent == "definition":
             # "what is critical infrastructure under Singapore law?": the place's laws' definitions, as a name's.
-            held = named or [i.id for i in self.catalog if i.jurisdiction in understanding.jurisdictions]
+            held = [i.id for i in targeted(understanding, self.catalog)]
             # A term nobody defines gets no such list: other definitions only crowd out the provision named after
             # it ("what is cyber espionage under Kenyan law?": s. 21), which the prior brings first.
             units = self.legal.units_defining(understanding.term, held)
